@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Reference values for the `faaslab-stats` crate (stats/), computed with numpy/scipy.
+
+Prints a Rust fragment: the GENERATED block of stats/tests/reference.rs.
+numpy and scipy are not project dependencies; install them outside the repo:
+
+    python3 -m venv /tmp/refvenv && /tmp/refvenv/bin/pip install numpy scipy
+    /tmp/refvenv/bin/python tests/reference/stats_reference.py > /tmp/ref.rs
+
+then replace the block between the BEGIN/END GENERATED markers in
+stats/tests/reference.rs with the output.
+
+What is computed, and how (each independently of the Rust code):
+  * mean, median, std (ddof=1), min, max: numpy.
+  * percentiles: numpy.percentile(..., method="linear") (numpy's default).
+  * Student-t CI: scipy.stats.t.interval(c, n - 1, loc=mean, scale=scipy.stats.sem(x)),
+    and the t quantile alone: scipy.stats.t.ppf(p, df).
+  * Le Boudec median CI (Performance Evaluation of Computer and Communication
+    Systems, Thm 2.1 / Table A.1), 1-based order statistics [x_(j), x_(k)]:
+      - n <= 70: every interval with k = n + 1 - j (symmetric, equal-tailed) is
+        scored with Thm 2.1's coverage  binom.cdf(k-1) - binom.cdf(j-1)
+        (scipy.stats.binom(n, 1/2)), and the narrowest one whose coverage is
+        >= c is kept; None if even [x_(1), x_(n)] falls short.
+      - n > 70: j = floor(0.5 n - 0.5 z sqrt(n)), k = ceil(0.5 n + 0.5 z sqrt(n)) + 1
+        with z = scipy.stats.norm.ppf((1 + c) / 2); None unless 1 <= j < k <= n.
+The samples are drawn once from a seeded generator and printed in full, so the
+Rust test does not depend on reproducing numpy's generator.
+"""
+
+import math
+
+import numpy as np
+import scipy
+import scipy.stats as st
+
+SEED = 20260501
+PERCENTILES = [0.0, 0.1, 1.0, 5.0, 10.0, 25.0, 33.3, 50.0, 66.7, 75.0, 90.0, 92.0, 95.0, 99.0, 99.9, 100.0]
+T_CONFIDENCES = [0.5, 0.9, 0.95, 0.99]
+MEDIAN_CONFIDENCES = [0.9, 0.95, 0.99]
+INDEX_TABLE_MAX_N = 300
+# Student-t quantiles on their own: p = (1 + c) / 2 for c from 0.5 to 0.9999,
+# over df from 1 to 1e7 (the crate switches method at df = 500).
+T_QUANTILE_PS = [0.75, 0.9, 0.95, 0.975, 0.99, 0.995, 0.9995, 0.99995]
+T_QUANTILE_DFS = [1, 2, 3, 4, 5, 7, 10, 20, 30, 50, 100, 200, 300, 499, 500, 501, 700,
+                  1000, 2000, 5000, 10_000, 100_000, 1_000_000, 10_000_000]
+# Samples too long to print, x_i = 100 + ((37 i) mod 101) / 4 for i in 0..n
+# (exact in binary floating point), for Student-t CIs at large n.
+FORMULA_NS = [2, 3, 4, 7, 16, 31, 101, 1000, 10_000, 100_000, 1_000_000]
+
+
+def f(v):
+    """Shortest round-trip repr of a float, as a Rust f64 literal."""
+    v = float(v)
+    assert math.isfinite(v), v
+    r = repr(v)
+    if "e" in r or "." in r:
+        return r
+    return r + ".0"
+
+
+def samples():
+    rng = np.random.default_rng(SEED)
+
+    def lognormal(n, median_us=800.0, sigma=0.35):
+        return np.round(rng.lognormal(np.log(median_us), sigma, size=n), 3)
+
+    out = []
+    out.append(("n1", np.array([123.456])))
+    out.append(("n2", np.array([250.0, 100.5])))
+    # Where the rounding of numpy's arithmetic shows: p92 of this pair differs
+    # in the last bit between numpy's two-sided lerp and a + t (b - a) ...
+    out.append(("n2_lerp_rounding", np.array([5.9, 2.6])))
+    # ... and numpy's median (a + b) / 2 differs from a + (b - a) / 2 here.
+    out.append(("n2_median_rounding", np.array([0.7, 0.1])))
+    out.append(("n5", lognormal(5)))
+    out.append(("n6", lognormal(6)))
+    out.append(("n8", lognormal(8)))
+    # Integer microseconds in a narrow range: many ties.
+    out.append(("n10_ties", rng.integers(100, 106, size=10).astype(np.float64)))
+    out.append(("n37", lognormal(37, median_us=1500.0, sigma=0.6)))
+    out.append(("n70", lognormal(70)))
+    out.append(("n71", lognormal(71)))
+    # Warm invocations plus ~5% cold starts 20x slower: a heavy right tail.
+    warm = lognormal(190, median_us=450.0, sigma=0.25)
+    cold = lognormal(10, median_us=9000.0, sigma=0.3)
+    mixed = np.concatenate([warm, cold])
+    rng.shuffle(mixed)
+    out.append(("n200_cold_starts", mixed))
+    return out
+
+
+def formula_sample(n):
+    i = np.arange(n, dtype=np.int64)
+    return 100.0 + ((37 * i) % 101).astype(np.float64) / 4.0
+
+
+def le_boudec_indices(n, c):
+    """1-based (j, k) or None; see the module docstring."""
+    if n <= 70:
+        b = st.binom(n, 0.5)
+        best = None
+        for j in range(1, n // 2 + 1):
+            k = n + 1 - j
+            coverage = b.cdf(k - 1) - b.cdf(j - 1)
+            if coverage >= c:
+                best = (j, k)  # narrower than any earlier candidate
+        return best
+    z = st.norm.ppf((1.0 + c) / 2.0)
+    j = math.floor(0.5 * n - 0.5 * z * math.sqrt(n))
+    k = math.ceil(0.5 * n + 0.5 * z * math.sqrt(n)) + 1
+    if 1 <= j < k <= n:
+        return (j, k)
+    return None
+
+
+def opt_pair(p, fmt):
+    return "None" if p is None else f"Some(({fmt(p[0])}, {fmt(p[1])}))"
+
+
+def main():
+    print(f"// Generated by tests/reference/stats_reference.py (seed {SEED})")
+    print(f"// with numpy {np.__version__}, scipy {scipy.__version__}.")
+    print("#[rustfmt::skip]")
+    print("pub const SAMPLES: &[RefSample] = &[")
+    for name, x in samples():
+        n = len(x)
+        srt = np.sort(x)
+        mean = np.mean(x)
+        std = np.std(x, ddof=1) if n >= 2 else 0.0  # Summary: std = 0 for n = 1
+        cv = std / mean
+        print("    RefSample {")
+        print(f'        name: "{name}",')
+        print("        samples: &[" + ", ".join(f(v) for v in x) + "],")
+        print(f"        mean: {f(mean)},")
+        print(f"        median: {f(np.median(x))},")
+        print(f"        std: {f(std)},")
+        print(f"        cv: {f(cv)},")
+        print(f"        min: {f(np.min(x))},")
+        print(f"        max: {f(np.max(x))},")
+        print("        percentiles: &[")
+        for q in PERCENTILES:
+            print(f"            ({f(q)}, {f(np.percentile(x, q, method='linear'))}),")
+        print("        ],")
+        print("        t_ci: &[")
+        for c in T_CONFIDENCES:
+            ci = st.t.interval(c, n - 1, loc=mean, scale=st.sem(x)) if n >= 2 else None
+            print(f"            ({f(c)}, {opt_pair(ci, f)}),")
+        print("        ],")
+        print("        median_ci: &[")
+        for c in MEDIAN_CONFIDENCES:
+            jk = le_boudec_indices(n, c)
+            vals = None if jk is None else (srt[jk[0] - 1], srt[jk[1] - 1])
+            print(f"            ({f(c)}, {opt_pair(jk, str)}, {opt_pair(vals, f)}),")
+        print("        ],")
+        print("    },")
+    print("];")
+    print()
+    print("/// (n, confidence, t quantile t_{(1+c)/2, n-1}, CI) for `formula_sample(n)`.")
+    print("#[rustfmt::skip]")
+    print("pub const FORMULA_T_CI: &[(usize, f64, f64, (f64, f64))] = &[")
+    for n in FORMULA_NS:
+        x = formula_sample(n)
+        for c in (0.95, 0.99):
+            t = st.t.ppf((1.0 + c) / 2.0, n - 1)
+            ci = st.t.interval(c, n - 1, loc=np.mean(x), scale=st.sem(x))
+            print(f"    ({n}, {f(c)}, {f(t)}, {opt_pair(ci, f)[5:-1]}),")
+    print("];")
+    print()
+    print("/// (df, p, scipy.stats.t.ppf(p, df)).")
+    print("#[rustfmt::skip]")
+    print("pub const T_QUANTILES: &[(f64, f64, f64)] = &[")
+    for df in T_QUANTILE_DFS:
+        for p in T_QUANTILE_PS:
+            print(f"    ({f(df)}, {f(p)}, {f(st.t.ppf(p, df))}),")
+    print("];")
+    print()
+    print(f"/// (confidence, [indices for n = 1..={INDEX_TABLE_MAX_N}]), 1-based (j, k).")
+    print("#[rustfmt::skip]")
+    print("pub const MEDIAN_CI_INDEX_TABLE: &[(f64, &[Indices])] = &[")
+    for c in MEDIAN_CONFIDENCES:
+        print(f"    ({f(c)}, &[")
+        row = [le_boudec_indices(n, c) for n in range(1, INDEX_TABLE_MAX_N + 1)]
+        for i in range(0, len(row), 8):
+            print("        " + " ".join(opt_pair(p, str) + "," for p in row[i : i + 8]))
+        print("    ]),")
+    print("];")
+
+
+if __name__ == "__main__":
+    main()
