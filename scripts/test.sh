@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command (README): makes sure the guest toolchain and guests are there
+# (both steps are incremental and take seconds when nothing changed), then runs
+# every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-toolchain.sh
+bash scripts/build-guests.sh
+cargo test --workspace --no-fail-fast -- --test-threads=2 "$@"
