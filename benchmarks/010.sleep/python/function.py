@@ -1,0 +1,12 @@
+"""010.sleep: sleep for `event["sleep"]` seconds (0 makes it a no-op)."""
+
+import time
+
+
+def handler(event):
+    seconds = float(event.get("sleep", 0))
+    if seconds < 0:
+        raise ValueError("sleep must be non-negative")
+    if seconds > 0:
+        time.sleep(seconds)
+    return {"slept_s": seconds}

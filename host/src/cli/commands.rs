@@ -1,0 +1,122 @@
+//! What each command does.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use super::{
+    BenchmarkCommand, Cli, Command, CommonArgs, ExperimentCommand, ResultsCommand, RunArgs,
+};
+use crate::benchmarks::{Catalog, default_benchmarks_dir};
+use crate::config::default_cache_dir;
+use crate::engine::GuestEngine;
+use crate::measure::{self, summarize_run};
+use crate::run::{InvokeOptions, SessionOptions, invoke_benchmark, run_experiment};
+
+pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCode> {
+    let common = cli.common;
+    match cli.command {
+        Command::Experiment(ExperimentCommand::Run(args)) => {
+            let opts = session_options(&common, &args.run, process_start, cli.quiet);
+            let cache_dir = opts.cache_dir.clone().unwrap_or_else(default_cache_dir);
+            let engine = GuestEngine::new(cache_dir.join("components"))
+                .map_err(|e| anyhow::anyhow!("cannot create the wasm engine: {e}"))?;
+            let report = run_experiment(&engine, &args.script, &opts).await?;
+            println!("{}", report.summary.render());
+            println!("run directory: {}", report.run_dir.display());
+            match report.error {
+                None => Ok(ExitCode::SUCCESS),
+                Some(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Benchmark(BenchmarkCommand::List) => {
+            let catalog = Catalog::open(
+                common
+                    .benchmarks_dir
+                    .clone()
+                    .unwrap_or_else(default_benchmarks_dir),
+            )?;
+            for id in catalog.ids() {
+                let b = catalog.get(&id)?;
+                println!(
+                    "{:<20} {:>5} MB {:>4} s  {:<10} {}",
+                    b.id,
+                    b.config.memory_mb,
+                    b.config.timeout_s,
+                    b.config.languages.join(","),
+                    b.config.description
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Benchmark(BenchmarkCommand::Invoke(args)) => {
+            let opts = session_options(&common, &args.run, process_start, cli.quiet);
+            let invoke = InvokeOptions {
+                benchmark: args.benchmark,
+                size: args.size,
+                repetitions: args.repetitions,
+                concurrency: args.concurrency,
+                memory_mb: args.memory,
+                payload: args.payload,
+                cold: args.cold,
+            };
+            let report = invoke_benchmark(&invoke, &opts).await?;
+            println!(
+                "function {} ({})",
+                report.deployment.function, report.deployment.action
+            );
+            println!("{}", report.summary.render());
+            println!("run directory: {}", report.run_dir.display());
+            match report.validation {
+                Some(v) if v.valid => {
+                    println!("output valid");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(v) => {
+                    eprintln!("error: output invalid: {}", v.reason);
+                    Ok(ExitCode::FAILURE)
+                }
+                None => {
+                    eprintln!("error: no successful invocation to validate");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Results(ResultsCommand::Stats { run_dir, json }) => {
+            if !run_dir.join(measure::RESULTS).is_file() {
+                anyhow::bail!("{}: no {} here", run_dir.display(), measure::RESULTS);
+            }
+            let summary = summarize_run(&run_dir)
+                .with_context(|| format!("reading {}", run_dir.display()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                println!("{}", summary.render());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn session_options(
+    common: &CommonArgs,
+    run: &RunArgs,
+    process_start: Instant,
+    quiet: bool,
+) -> SessionOptions {
+    SessionOptions {
+        config_path: run.config.clone(),
+        output_dir: run.output_dir.clone(),
+        cache_dir: common.cache_dir.clone(),
+        benchmarks_dir: common.benchmarks_dir.clone(),
+        seed: run.seed,
+        force_rebuild: run.force_rebuild,
+        progress: !quiet && std::io::stderr().is_terminal(),
+        process_start: Some(process_start),
+    }
+}

@@ -1,0 +1,182 @@
+//! The `faaslab` command line.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::InputSize;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "faaslab",
+    version,
+    about = "Serverless benchmarking with sandboxed WebAssembly experiment scripts"
+)]
+pub struct Cli {
+    /// More log output (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// Cache directory [default: $FAASLAB_CACHE_DIR or ~/.cache/faaslab].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Benchmark definitions [default: $FAASLAB_BENCHMARKS_DIR or the source tree's benchmarks/].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub benchmarks_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run experiment scripts.
+    #[command(subcommand)]
+    Experiment(ExperimentCommand),
+    /// List, invoke and inspect benchmarks.
+    #[command(subcommand)]
+    Benchmark(BenchmarkCommand),
+    /// Statistics of finished runs.
+    #[command(subcommand)]
+    Results(ResultsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExperimentCommand {
+    /// Run an experiment script (a WebAssembly component of the `experiment` world).
+    Run(ExperimentRunArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Run configuration (JSON) [default: the embedded config/local.json].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Run directory [default: runs/<time>-<name>-<id>].
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Seed of the run's random source (overrides the config).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Rebuild the code package and redeploy even if the cache says nothing changed.
+    #[arg(long)]
+    pub force_rebuild: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExperimentRunArgs {
+    /// The experiment component (.wasm).
+    pub script: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchmarkCommand {
+    /// List the benchmarks.
+    List,
+    /// Deploy a benchmark and invoke it.
+    Invoke(InvokeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InvokeArgs {
+    /// Benchmark id, e.g. 010.sleep.
+    pub benchmark: String,
+    /// Input size.
+    #[arg(value_parser = parse_size)]
+    pub size: InputSize,
+    /// How many invocations.
+    #[arg(long, short = 'n', default_value_t = 1)]
+    pub repetitions: u32,
+    /// Invocations in flight at once.
+    #[arg(long, short = 'c', default_value_t = 1)]
+    pub concurrency: u32,
+    /// Function memory, MB [default: from the config].
+    #[arg(long)]
+    pub memory: Option<u32>,
+    /// JSON payload instead of the generated input.
+    #[arg(long)]
+    pub payload: Option<String>,
+    /// Enforce a cold start before invoking.
+    #[arg(long)]
+    pub cold: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ResultsCommand {
+    /// Recompute and print the statistics of a run directory.
+    Stats {
+        run_dir: PathBuf,
+        /// Print summary.json instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_size(s: &str) -> Result<InputSize, String> {
+    InputSize::parse(s).ok_or_else(|| format!("unknown size `{s}` (known: test, small, large)"))
+}
+
+pub fn main() -> ExitCode {
+    let process_start = std::time::Instant::now();
+    let cli = Cli::parse();
+    init_tracing(cli.verbose, cli.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli, process_start)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error and its causes on one line.
+fn one_line(e: &anyhow::Error) -> String {
+    let parts: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+    let mut out: Vec<String> = Vec::new();
+    for p in parts {
+        if !out.iter().any(|o| o.contains(&p)) {
+            out.push(p);
+        }
+    }
+    out.join(": ").replace('\n', " ")
+}
+
+fn init_tracing(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "info,wasmtime=warn,cranelift=warn",
+        (false, 1) => "debug,wasmtime=info,cranelift=info,hyper=info",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,110 @@
+//! Turns measured invocations into records and appends them to `results.jsonl`.
+
+use std::path::Path;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+
+use super::{BatchTarget, InvocationBudget};
+use crate::measure::{ExecutionRecord, JsonlWriter, RecordContext};
+use crate::providers::Invocation;
+
+pub struct Recorder {
+    results: JsonlWriter,
+    started: Instant,
+    seq: AtomicU64,
+    write_errors: AtomicU64,
+    first_send: OnceLock<Instant>,
+    budget: InvocationBudget,
+    progress: ProgressBar,
+}
+
+impl Recorder {
+    /// `started` is the run's time origin (send times are µs since it).
+    pub fn open(
+        results_path: &Path,
+        started: Instant,
+        max_invocations: u64,
+        progress: ProgressBar,
+    ) -> std::io::Result<Self> {
+        Ok(Self {
+            results: JsonlWriter::open(results_path)?,
+            started,
+            seq: AtomicU64::new(0),
+            write_errors: AtomicU64::new(0),
+            first_send: OnceLock::new(),
+            budget: InvocationBudget::new(max_invocations),
+            progress,
+        })
+    }
+
+    pub fn budget(&self) -> &InvocationBudget {
+        &self.budget
+    }
+
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// µs since the run started.
+    pub fn now_us(&self) -> u64 {
+        self.started.elapsed().as_micros() as u64
+    }
+
+    /// Stamp a send; returns µs since the run started.
+    pub fn mark_send(&self) -> u64 {
+        let now = Instant::now();
+        let _ = self.first_send.set(now);
+        now.duration_since(self.started).as_micros() as u64
+    }
+
+    /// When the first invocation was sent.
+    pub fn first_send(&self) -> Option<Instant> {
+        self.first_send.get().copied()
+    }
+
+    pub fn recorded(&self) -> u64 {
+        self.seq.load(Ordering::Acquire)
+    }
+
+    /// Records that could not be written (disk full…): the run reports them.
+    pub fn write_errors(&self) -> u64 {
+        self.write_errors.load(Ordering::Acquire)
+    }
+
+    pub fn progress(&self) -> &ProgressBar {
+        &self.progress
+    }
+
+    pub fn record(
+        &self,
+        target: &BatchTarget,
+        memory_mb: u32,
+        send_time_us: u64,
+        payload_bytes: u64,
+        inv: Invocation,
+    ) -> ExecutionRecord {
+        let seq = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
+        let record = ExecutionRecord::new(
+            RecordContext {
+                seq,
+                series: &target.series,
+                platform: &target.platform,
+                benchmark: target.function.benchmark(),
+                function: target.function.name(),
+                memory_mb,
+                send_time_us,
+                payload_bytes,
+            },
+            inv,
+        );
+        if let Err(e) = self.results.append(&record) {
+            self.write_errors.fetch_add(1, Ordering::AcqRel);
+            tracing::error!("cannot append to {}: {e}", self.results.path().display());
+        }
+        self.progress.inc(1);
+        record
+    }
+}

@@ -1,0 +1,151 @@
+//! What goes into `results.jsonl` and `events.jsonl`. Durations are integer µs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::providers::Invocation;
+
+/// Function output kept in a record (and returned to guests), bytes.
+pub const OUTPUT_CAP_BYTES: usize = 64 * 1024;
+
+/// One invocation, as written to `results.jsonl` the moment it completes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExecutionRecord {
+    /// Order of completion within the run, from 1.
+    pub seq: u64,
+    pub request_id: String,
+    pub series: String,
+    pub platform: String,
+    pub benchmark: String,
+    pub function: String,
+    pub memory_mb: u32,
+    pub cold: bool,
+    pub reported_cold: Option<bool>,
+    pub instance_id: String,
+    /// µs since the run started (host monotonic clock).
+    pub send_time_us: u64,
+    pub client_time_us: u64,
+    pub exec_time_us: u64,
+    pub provider_time_us: u64,
+    pub connection_time_us: u64,
+    pub init_time_us: Option<u64>,
+    pub memory_peak_kib: Option<u64>,
+    /// Handler begin / end on the function's wall clock, µs since the epoch.
+    pub begin_us: Option<u64>,
+    pub end_us: Option<u64>,
+    pub payload_bytes: u64,
+    pub output_bytes: u64,
+    pub output_truncated: bool,
+    pub output: String,
+    pub failure: Option<String>,
+}
+
+/// Context an invocation is recorded under.
+pub struct RecordContext<'a> {
+    pub seq: u64,
+    pub series: &'a str,
+    pub platform: &'a str,
+    pub benchmark: &'a str,
+    pub function: &'a str,
+    pub memory_mb: u32,
+    pub send_time_us: u64,
+    pub payload_bytes: u64,
+}
+
+impl ExecutionRecord {
+    pub fn new(ctx: RecordContext<'_>, inv: Invocation) -> Self {
+        let output_bytes = inv.output.len() as u64;
+        let (output, output_truncated) = truncate_utf8(inv.output, OUTPUT_CAP_BYTES);
+        Self {
+            seq: ctx.seq,
+            request_id: inv.request_id,
+            series: ctx.series.to_string(),
+            platform: ctx.platform.to_string(),
+            benchmark: ctx.benchmark.to_string(),
+            function: ctx.function.to_string(),
+            memory_mb: ctx.memory_mb,
+            cold: inv.cold,
+            reported_cold: inv.reported_cold,
+            instance_id: inv.instance_id,
+            send_time_us: ctx.send_time_us,
+            client_time_us: inv.client_time_us,
+            exec_time_us: inv.exec_time_us,
+            provider_time_us: inv.provider_time_us,
+            connection_time_us: inv.connection_time_us,
+            init_time_us: inv.init_time_us,
+            memory_peak_kib: inv.memory_peak_kib,
+            begin_us: inv.begin_us,
+            end_us: inv.end_us,
+            payload_bytes: ctx.payload_bytes,
+            output_bytes,
+            output_truncated,
+            output,
+            failure: inv.failure,
+        }
+    }
+}
+
+fn truncate_utf8(mut s: String, cap: usize) -> (String, bool) {
+    if s.len() <= cap {
+        return (s, false);
+    }
+    let mut end = cap;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    (s, true)
+}
+
+/// Everything else a run records, in `events.jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Event {
+    /// The guest began a series.
+    Series {
+        name: String,
+        at_us: u64,
+    },
+    /// The guest excluded an invocation from its series' statistics.
+    Discard {
+        request_id: String,
+        reason: String,
+    },
+    /// A measurement of the guest's own.
+    Measurement {
+        series: String,
+        name: String,
+        value: f64,
+        unit: String,
+    },
+    Note {
+        text: String,
+    },
+    /// A deployment made or reused for the run.
+    Deployment {
+        function: String,
+        benchmark: String,
+        action: String,
+        code_hash: String,
+        package_built: bool,
+    },
+    /// A budget was used up (the guest got `budget-exhausted`).
+    BudgetExhausted {
+        budget: String,
+        detail: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_respects_char_boundaries() {
+        let (s, t) = truncate_utf8("aé".repeat(10), 4);
+        assert!(t);
+        assert_eq!(s, "aéa");
+        let (s, t) = truncate_utf8("abc".into(), 4);
+        assert!(!t);
+        assert_eq!(s, "abc");
+    }
+}

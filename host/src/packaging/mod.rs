@@ -1,0 +1,186 @@
+//! Code packages: benchmark sources + platform wrapper (+ dependencies), hashed over
+//! everything that changes the result, built once into the cache.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::providers::{ProviderError, ProviderResult};
+
+/// A built code package.
+#[derive(Debug, Clone)]
+pub struct CodePackage {
+    /// Benchmark the package was built from.
+    pub benchmark: String,
+    /// sha256 over sources, wrapper, requirements and the packaging format.
+    pub hash: String,
+    /// Directory holding the package.
+    pub location: PathBuf,
+    /// Whether it was built by this call (false: it was already in the cache).
+    pub built: bool,
+}
+
+/// sha256 over (name, content) pairs, in the given order.
+pub fn hash_files(files: &[(String, PathBuf)]) -> std::io::Result<String> {
+    let mut h = Sha256::new();
+    let mut buf = Vec::new();
+    for (name, path) in files {
+        buf.clear();
+        std::fs::File::open(path)?.read_to_end(&mut buf)?;
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update((buf.len() as u64).to_le_bytes());
+        h.update(&buf);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Every regular file below `dir` as (relative path, path), sorted; caches skipped.
+pub fn list_tree(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if name == "__pycache__" || name.to_string_lossy().ends_with(".pyc") {
+                continue;
+            }
+            let path = entry.path();
+            let ty = entry.file_type()?;
+            if ty.is_dir() {
+                walk(root, &path, out)?;
+            } else if ty.is_file() {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, path));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+/// A file the platform adds to every package (its wrapper / server).
+pub struct WrapperFile {
+    pub name: &'static str,
+    pub content: &'static [u8],
+}
+
+/// Build (or find in `packages_dir`) the package of a Python benchmark: its code dir
+/// under `function/`, the wrapper files at the top, requirements installed into
+/// `deps/`. Concurrent builders of the same hash are safe: each builds in its own
+/// temp dir and the first rename wins.
+pub async fn python_package(
+    benchmark: &str,
+    code_dir: &Path,
+    wrapper: &[WrapperFile],
+    packages_dir: &Path,
+    python: &str,
+    force_rebuild: bool,
+) -> ProviderResult<CodePackage> {
+    let sources = list_tree(code_dir)
+        .map_err(|e| ProviderError::io(format!("reading {}", code_dir.display()), e))?;
+    let mut h = Sha256::new();
+    h.update(b"faaslab-python-package-v1");
+    h.update(
+        hash_files(&sources)
+            .map_err(|e| ProviderError::io(format!("hashing {}", code_dir.display()), e))?,
+    );
+    for w in wrapper {
+        h.update(w.name.as_bytes());
+        h.update(w.content);
+    }
+    let hash = hex::encode(h.finalize());
+    let location = packages_dir.join(&hash);
+    if location.is_dir() && !force_rebuild {
+        return Ok(CodePackage {
+            benchmark: benchmark.to_string(),
+            hash,
+            location,
+            built: false,
+        });
+    }
+    let tmp = packages_dir.join(format!(".build-{}", uuid::Uuid::new_v4().simple()));
+    let result = build_into(&tmp, &sources, wrapper, python).await;
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if force_rebuild && location.is_dir() {
+        let _ = std::fs::remove_dir_all(&location);
+    }
+    if std::fs::rename(&tmp, &location).is_err() {
+        // Another process finished the same package first; theirs is identical.
+        let _ = std::fs::remove_dir_all(&tmp);
+        if !location.is_dir() {
+            return Err(ProviderError::Failed(format!(
+                "cannot move the package into {}",
+                location.display()
+            )));
+        }
+    }
+    tracing::info!(package = %location.display(), "built code package");
+    Ok(CodePackage {
+        benchmark: benchmark.to_string(),
+        hash,
+        location,
+        built: true,
+    })
+}
+
+async fn build_into(
+    dir: &Path,
+    sources: &[(String, PathBuf)],
+    wrapper: &[WrapperFile],
+    python: &str,
+) -> ProviderResult<()> {
+    let io = |what: &str, e| ProviderError::io(format!("{what} in {}", dir.display()), e);
+    let function_dir = dir.join("function");
+    for (rel, src) in sources {
+        let dst = function_dir.join(rel);
+        if let Some(parent) = dst.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io("creating directories", e))?;
+        }
+        std::fs::copy(src, &dst).map_err(|e| io("copying sources", e))?;
+    }
+    for w in wrapper {
+        std::fs::write(dir.join(w.name), w.content).map_err(|e| io("writing the wrapper", e))?;
+    }
+    let requirements = function_dir.join("requirements.txt");
+    let has_requirements = std::fs::read_to_string(&requirements)
+        .map(|t| {
+            t.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim().starts_with('#'))
+        })
+        .unwrap_or(false);
+    if has_requirements {
+        let log = dir.join("build.log");
+        let out = tokio::process::Command::new(python)
+            .args(["-m", "pip", "install", "--quiet", "--no-input", "--target"])
+            .arg(dir.join("deps"))
+            .arg("-r")
+            .arg(&requirements)
+            .output()
+            .await
+            .map_err(|e| io("running pip", e))?;
+        let mut text = out.stdout;
+        text.extend_from_slice(&out.stderr);
+        let _ = std::fs::write(&log, &text);
+        if !out.status.success() {
+            let text = String::from_utf8_lossy(&text);
+            let tail: Vec<&str> = text.lines().rev().take(5).collect();
+            return Err(ProviderError::Failed(format!(
+                "installing requirements failed ({}): {}",
+                out.status,
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            )));
+        }
+    }
+    Ok(())
+}

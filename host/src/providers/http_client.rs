@@ -1,0 +1,77 @@
+//! A minimal keep-alive HTTP/1.1 client connection (hyper), one per function instance.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("connect to {0}: {1}")]
+    Connect(SocketAddr, std::io::Error),
+    #[error("HTTP: {0}")]
+    Http(#[from] hyper::Error),
+    #[error("bad request: {0}")]
+    Request(#[from] hyper::http::Error),
+}
+
+/// An open connection; requests on it are sequential.
+pub struct HttpConnection {
+    sender: SendRequest<Full<Bytes>>,
+    authority: String,
+}
+
+/// Reply status and body.
+pub struct HttpReply {
+    pub status: u16,
+    pub body: Bytes,
+}
+
+impl HttpConnection {
+    /// Connect and return the connection with how long the connect took.
+    pub async fn connect(addr: SocketAddr) -> Result<(Self, Duration), HttpError> {
+        let t0 = Instant::now();
+        let stream = tokio::net::TcpStream::connect(addr)
+            .await
+            .map_err(|e| HttpError::Connect(addr, e))?;
+        let _ = stream.set_nodelay(true);
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok((
+            Self {
+                sender,
+                authority: addr.to_string(),
+            },
+            t0.elapsed(),
+        ))
+    }
+
+    /// Send one request and read the whole reply.
+    pub async fn request(
+        &mut self,
+        method: hyper::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<HttpReply, HttpError> {
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, &self.authority)
+            .header(hyper::header::CONTENT_TYPE, "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(Full::new(body))?;
+        self.sender.ready().await?;
+        let resp = self.sender.send_request(req).await?;
+        let status = resp.status().as_u16();
+        let body = resp.into_body().collect().await?.to_bytes();
+        Ok(HttpReply { status, body })
+    }
+}

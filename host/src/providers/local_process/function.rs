@@ -1,0 +1,291 @@
+//! A local-process function: a pool of instances. An invocation takes the most recently
+//! used idle instance (warm) or starts a new one (cold) — so the host knows the ground
+//! truth of every cold start. Cold-start enforcement and redeploys bump a generation:
+//! idle instances of older generations are killed, busy ones when they return.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+
+use super::instance::{Instance, InstanceSpec};
+use crate::providers::{
+    Function, FunctionConfig, Invocation, InvocationRequest, Trigger, TriggerKind,
+};
+
+/// Settings shared by every function of one provider session.
+#[derive(Debug, Clone)]
+pub struct RuntimeSettings {
+    pub python: PathBuf,
+    pub logs_dir: PathBuf,
+    pub max_instances: u32,
+    pub ready_timeout: Duration,
+    pub idle_timeout: Option<Duration>,
+}
+
+struct PoolState {
+    package_dir: PathBuf,
+    code_hash: String,
+    config: FunctionConfig,
+    generation: u64,
+    idle: Vec<Instance>,
+}
+
+pub struct LocalFunction {
+    name: String,
+    benchmark: String,
+    settings: Arc<RuntimeSettings>,
+    state: Mutex<PoolState>,
+    permits: Semaphore,
+    next_instance: AtomicU64,
+}
+
+/// The instance server's reply (docs/handler-protocol.md).
+#[derive(Deserialize)]
+struct Reply<'a> {
+    request_id: String,
+    instance_id: String,
+    is_cold: bool,
+    begin_us: u64,
+    end_us: u64,
+    exec_time_us: u64,
+    provider_time_us: u64,
+    #[serde(borrow)]
+    output: Option<&'a serde_json::value::RawValue>,
+    failure: Option<String>,
+}
+
+impl LocalFunction {
+    pub fn new(
+        name: String,
+        benchmark: String,
+        package_dir: PathBuf,
+        code_hash: String,
+        config: FunctionConfig,
+        settings: Arc<RuntimeSettings>,
+    ) -> Self {
+        let permits = Semaphore::new(settings.max_instances as usize);
+        Self {
+            name,
+            benchmark,
+            settings,
+            state: Mutex::new(PoolState {
+                package_dir,
+                code_hash,
+                config,
+                generation: 0,
+                idle: Vec::new(),
+            }),
+            permits,
+            next_instance: AtomicU64::new(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Retire every instance: the next invocations are cold.
+    pub fn retire_instances(&self) {
+        let idle = {
+            let mut s = self.lock();
+            s.generation += 1;
+            std::mem::take(&mut s.idle)
+        };
+        idle.into_iter().for_each(Instance::kill);
+    }
+
+    pub fn set_code(&self, package_dir: PathBuf, code_hash: String) {
+        {
+            let mut s = self.lock();
+            s.package_dir = package_dir;
+            s.code_hash = code_hash;
+        }
+        self.retire_instances();
+    }
+
+    pub fn set_config(&self, config: FunctionConfig) {
+        self.lock().config = config;
+        self.retire_instances();
+    }
+
+    /// Idle instances right now (for tests and reports).
+    pub fn idle_instances(&self) -> usize {
+        self.lock().idle.len()
+    }
+
+    fn take_idle(&self) -> Option<Instance> {
+        let (found, evicted) = {
+            let mut s = self.lock();
+            let mut evicted = Vec::new();
+            if let Some(limit) = self.settings.idle_timeout {
+                let (keep, old): (Vec<_>, Vec<_>) = s
+                    .idle
+                    .drain(..)
+                    .partition(|i| i.last_used.elapsed() < limit);
+                s.idle = keep;
+                evicted = old;
+            }
+            (s.idle.pop(), evicted)
+        };
+        evicted.into_iter().for_each(Instance::kill);
+        found
+    }
+
+    fn release(&self, mut instance: Instance) {
+        instance.last_used = Instant::now();
+        let mut s = self.lock();
+        if instance.generation == s.generation
+            && s.idle.len() < self.settings.max_instances as usize
+        {
+            s.idle.push(instance);
+        } else {
+            drop(s);
+            instance.kill();
+        }
+    }
+
+    async fn start_instance(&self) -> Result<Instance, String> {
+        let (package_dir, memory_mb, generation) = {
+            let s = self.lock();
+            (s.package_dir.clone(), s.config.memory_mb, s.generation)
+        };
+        let n = self.next_instance.fetch_add(1, Ordering::Relaxed);
+        let id = format!(
+            "{}-i{n}-{}",
+            self.name,
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let spec = InstanceSpec {
+            log_path: self
+                .settings
+                .logs_dir
+                .join(&self.name)
+                .join(format!("{id}.log")),
+            id,
+            python: &self.settings.python,
+            package_dir: &package_dir,
+            memory_mb,
+            ready_timeout: self.settings.ready_timeout,
+        };
+        Instance::start(spec, generation)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Kill idle instances (end of a session).
+    pub fn shutdown(&self) {
+        let idle = std::mem::take(&mut self.lock().idle);
+        idle.into_iter().for_each(Instance::kill);
+    }
+}
+
+impl Function for LocalFunction {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn benchmark(&self) -> &str {
+        &self.benchmark
+    }
+    fn config(&self) -> FunctionConfig {
+        self.lock().config.clone()
+    }
+    fn code_hash(&self) -> String {
+        self.lock().code_hash.clone()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+#[async_trait]
+impl Trigger for LocalFunction {
+    fn kind(&self) -> TriggerKind {
+        TriggerKind::Http
+    }
+
+    async fn invoke(&self, request: InvocationRequest) -> Invocation {
+        let mut inv = Invocation {
+            request_id: request.request_id.clone(),
+            ..Default::default()
+        };
+        let Ok(_permit) = self.permits.acquire().await else {
+            inv.failure = Some("function is shutting down".into());
+            return inv;
+        };
+        let t0 = Instant::now();
+        let (mut instance, cold) = match self.take_idle() {
+            Some(i) => (i, false),
+            None => match self.start_instance().await {
+                Ok(i) => (i, true),
+                Err(e) => {
+                    inv.cold = true;
+                    inv.client_time_us = t0.elapsed().as_micros() as u64;
+                    inv.failure = Some(e);
+                    return inv;
+                }
+            },
+        };
+        inv.cold = cold;
+        inv.instance_id = instance.id.clone();
+        if cold {
+            inv.init_time_us = Some(instance.init_time_us);
+            inv.connection_time_us = instance.connect_time_us;
+        }
+        let timeout = Duration::from_secs(u64::from(self.config().timeout_s));
+        let call =
+            tokio::time::timeout(timeout, instance.call(&request.request_id, request.payload))
+                .await;
+        inv.client_time_us = t0.elapsed().as_micros() as u64;
+        let reply = match call {
+            Err(_) => {
+                inv.failure = Some(format!(
+                    "timeout: no reply within the function timeout of {} s; instance killed",
+                    timeout.as_secs()
+                ));
+                instance.kill();
+                return inv;
+            }
+            Ok(Err(e)) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let status = instance
+                    .exit_status()
+                    .unwrap_or_else(|| "still running".into());
+                inv.failure = Some(format!(
+                    "instance failed ({e}; process {status}); log: {}",
+                    instance.log_tail()
+                ));
+                instance.kill();
+                return inv;
+            }
+            Ok(Ok(reply)) => reply,
+        };
+        inv.memory_peak_kib = instance.memory_peak_kib();
+        match serde_json::from_slice::<Reply>(&reply.body) {
+            Ok(r) if r.request_id != request.request_id => {
+                inv.failure = Some(format!("reply for request {} instead", r.request_id));
+            }
+            Ok(r) => {
+                inv.reported_cold = Some(r.is_cold);
+                inv.begin_us = Some(r.begin_us);
+                inv.end_us = Some(r.end_us);
+                inv.exec_time_us = r.exec_time_us;
+                inv.provider_time_us = r.provider_time_us;
+                inv.output = r.output.map(|o| o.get().to_string()).unwrap_or_default();
+                inv.failure = r.failure;
+                if r.instance_id != instance.id {
+                    inv.failure = Some(format!("reply from instance {}", r.instance_id));
+                }
+            }
+            Err(e) => {
+                inv.failure = Some(format!("malformed reply (status {}): {e}", reply.status));
+            }
+        }
+        self.release(instance);
+        inv
+    }
+}

@@ -1,0 +1,241 @@
+//! `local-process`: every function instance is a local OS process running a small HTTP
+//! server (Python standard library) around the benchmark handler. The embedded default:
+//! needs nothing but python3.
+
+mod function;
+mod instance;
+
+pub use function::{LocalFunction, RuntimeSettings};
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{
+    Function, FunctionConfig, Provider, ProviderError, ProviderMetrics, ProviderResult, Resources,
+    Trigger, TriggerKind, sanitize_name,
+};
+use crate::benchmarks::Benchmark;
+use crate::cache::{Cache, FunctionRecord};
+use crate::config::LocalProcessConfig;
+use crate::packaging::{CodePackage, WrapperFile, python_package};
+
+pub const NAME: &str = "local-process";
+
+const WRAPPER: &[WrapperFile] = &[WrapperFile {
+    name: "faaslab_server.py",
+    content: include_bytes!("server.py"),
+}];
+
+pub struct LocalProcessProvider {
+    settings: Arc<RuntimeSettings>,
+    functions: Mutex<HashMap<String, Arc<LocalFunction>>>,
+}
+
+impl LocalProcessProvider {
+    /// `logs_dir` receives one log file per instance (the run directory's `logs/`).
+    pub async fn new(config: &LocalProcessConfig, logs_dir: PathBuf) -> ProviderResult<Self> {
+        let python = resolve_python(&config.python).await?;
+        Ok(Self {
+            settings: Arc::new(RuntimeSettings {
+                python,
+                logs_dir,
+                max_instances: config.max_instances,
+                ready_timeout: Duration::from_secs(config.ready_timeout_s),
+                idle_timeout: config.idle_timeout_s.map(Duration::from_secs_f64),
+            }),
+            functions: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn registered(&self, name: &str) -> ProviderResult<Arc<LocalFunction>> {
+        self.functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ProviderError::NotFound(format!("function {name} on {NAME}")))
+    }
+
+    fn register(&self, f: LocalFunction) -> Arc<LocalFunction> {
+        let mut map = self.functions.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(f.name().to_string())
+            .or_insert_with(|| Arc::new(f))
+            .clone()
+    }
+}
+
+/// The interpreter's real path: instances run with a cleared environment, so
+/// wrappers such as pyenv shims cannot be used.
+async fn resolve_python(python: &str) -> ProviderResult<PathBuf> {
+    let out = tokio::process::Command::new(python)
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .await
+        .map_err(|e| {
+            ProviderError::io(
+                format!("running `{python}` (platforms.local-process.python)"),
+                e,
+            )
+        })?;
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || path.is_empty() {
+        return Err(ProviderError::Failed(format!(
+            "`{python}` (platforms.local-process.python) is not a working Python 3"
+        )));
+    }
+    Ok(PathBuf::from(path))
+}
+
+#[async_trait]
+impl Provider for LocalProcessProvider {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn initialize(&self, _resources: &Resources) -> ProviderResult<()> {
+        std::fs::create_dir_all(&self.settings.logs_dir)
+            .map_err(|e| ProviderError::io("creating the instance log directory", e))
+    }
+
+    async fn package_code(
+        &self,
+        benchmark: &Benchmark,
+        config: &FunctionConfig,
+        cache: &Cache,
+        force_rebuild: bool,
+    ) -> ProviderResult<CodePackage> {
+        let code_dir = benchmark.code_dir(&config.language);
+        if !code_dir.is_dir() {
+            return Err(ProviderError::NotFound(format!(
+                "{} has no {} implementation",
+                benchmark.id, config.language
+            )));
+        }
+        python_package(
+            &benchmark.id,
+            &code_dir,
+            WRAPPER,
+            &cache.packages_dir(NAME, &benchmark.id),
+            &self.settings.python.display().to_string(),
+            force_rebuild,
+        )
+        .await
+    }
+
+    async fn create_function(
+        &self,
+        package: &CodePackage,
+        name: &str,
+        config: &FunctionConfig,
+    ) -> ProviderResult<Arc<dyn Function>> {
+        Ok(self.register(LocalFunction::new(
+            name.to_string(),
+            package.benchmark.clone(),
+            package.location.clone(),
+            package.hash.clone(),
+            config.clone(),
+            self.settings.clone(),
+        )))
+    }
+
+    async fn cached_function(&self, record: &FunctionRecord) -> ProviderResult<Arc<dyn Function>> {
+        Ok(self.register(LocalFunction::new(
+            record.name.clone(),
+            record.benchmark.clone(),
+            record.code_location.clone(),
+            record.code_hash.clone(),
+            record.config.clone(),
+            self.settings.clone(),
+        )))
+    }
+
+    async fn update_function_code(
+        &self,
+        function: &Arc<dyn Function>,
+        package: &CodePackage,
+    ) -> ProviderResult<()> {
+        self.registered(function.name())?
+            .set_code(package.location.clone(), package.hash.clone());
+        Ok(())
+    }
+
+    async fn update_function_configuration(
+        &self,
+        function: &Arc<dyn Function>,
+        config: &FunctionConfig,
+    ) -> ProviderResult<()> {
+        config
+            .validate()
+            .map_err(|(field, msg)| ProviderError::Invalid(format!("{field}: {msg}")))?;
+        self.registered(function.name())?.set_config(config.clone());
+        Ok(())
+    }
+
+    fn default_function_name(
+        &self,
+        resources: &Resources,
+        benchmark: &Benchmark,
+        config: &FunctionConfig,
+    ) -> String {
+        sanitize_name(&format!(
+            "faaslab-{}-{}-{}-{}",
+            resources.resource_id,
+            benchmark.id,
+            config.language,
+            if config.language_version.is_empty() {
+                "default"
+            } else {
+                &config.language_version
+            }
+        ))
+    }
+
+    async fn enforce_cold_start(&self, functions: &[Arc<dyn Function>]) -> ProviderResult<()> {
+        for f in functions {
+            self.registered(f.name())?.retire_instances();
+        }
+        Ok(())
+    }
+
+    /// Local instances report every metric inline with each invocation (provider
+    /// time, memory peak, init time), so there is nothing left to download.
+    async fn download_metrics(
+        &self,
+        function: &Arc<dyn Function>,
+        _start_us: u64,
+        _end_us: u64,
+        _request_ids: &[String],
+    ) -> ProviderResult<Vec<ProviderMetrics>> {
+        self.registered(function.name())?;
+        Ok(Vec::new())
+    }
+
+    async fn create_trigger(
+        &self,
+        function: &Arc<dyn Function>,
+        kind: TriggerKind,
+    ) -> ProviderResult<Arc<dyn Trigger>> {
+        match kind {
+            TriggerKind::Http => Ok(self.registered(function.name())?),
+            TriggerKind::Library => Err(ProviderError::Unsupported(
+                "local-process functions have only an HTTP trigger".into(),
+            )),
+        }
+    }
+
+    async fn shutdown(&self) -> ProviderResult<()> {
+        let functions: Vec<_> = self
+            .functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        functions.iter().for_each(|f| f.shutdown());
+        Ok(())
+    }
+}

@@ -1,0 +1,136 @@
+//! `faaslab benchmark invoke`: deploy a benchmark and invoke it, no script needed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use bytes::Bytes;
+
+use super::session::{Session, SessionOptions};
+use crate::benchmarks::Validation;
+use crate::config::InputSize;
+use crate::driver::{BatchTarget, run_batch};
+use crate::measure::{DeploymentInfo, RunStatus, RunSummary, ScriptInfo};
+use crate::providers::{TriggerKind, get_function};
+
+#[derive(Debug, Clone)]
+pub struct InvokeOptions {
+    pub benchmark: String,
+    pub size: InputSize,
+    pub repetitions: u32,
+    pub concurrency: u32,
+    pub memory_mb: Option<u32>,
+    /// Replaces the generated payload.
+    pub payload: Option<String>,
+    pub cold: bool,
+}
+
+pub struct InvokeReport {
+    pub run_dir: PathBuf,
+    pub summary: RunSummary,
+    pub validation: Option<Validation>,
+    pub deployment: DeploymentInfo,
+}
+
+pub async fn invoke_benchmark(
+    opts: &InvokeOptions,
+    session_opts: &SessionOptions,
+) -> anyhow::Result<InvokeReport> {
+    let script = ScriptInfo {
+        path: "(built-in: benchmark invoke)".into(),
+        sha256: String::new(),
+        bytes: 0,
+    };
+    let mut session = Session::open(session_opts, &opts.benchmark, script).await?;
+    let ctx = session.ctx.clone();
+    let bench = ctx.catalog.get(&opts.benchmark)?;
+    let mut config = ctx.config.function.clone();
+    if let Some(m) = opts.memory_mb {
+        config.memory_mb = m;
+    }
+    config
+        .validate()
+        .map_err(|(field, msg)| anyhow::anyhow!("--memory: function.{field}: {msg}"))?;
+    let python = ctx.config.platforms.local_process.python.clone();
+    let payload = match &opts.payload {
+        Some(p) => {
+            serde_json::from_str::<serde_json::Value>(p).context("--payload is not valid JSON")?;
+            p.clone()
+        }
+        None => {
+            ctx.catalog
+                .input(&bench, opts.size, &python, &ctx.cache)
+                .await?
+        }
+    };
+    let deployment = get_function(
+        ctx.provider.as_ref(),
+        &ctx.cache,
+        &ctx.resources,
+        &bench,
+        &config,
+        ctx.config.force_rebuild,
+    )
+    .await?;
+    let info = DeploymentInfo {
+        function: deployment.function.name().to_string(),
+        benchmark: bench.id.clone(),
+        action: deployment.action.as_str().to_string(),
+        code_hash: deployment.code_hash.clone(),
+        package_built: deployment.package_built,
+    };
+    ctx.deployments
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(info.clone());
+    if opts.cold {
+        ctx.provider
+            .enforce_cold_start(std::slice::from_ref(&deployment.function))
+            .await?;
+    }
+    let trigger = ctx
+        .provider
+        .create_trigger(&deployment.function, TriggerKind::Http)
+        .await?;
+    let target = Arc::new(BatchTarget {
+        trigger,
+        function: deployment.function.clone(),
+        platform: ctx.provider.name().to_string(),
+        series: format!("invoke-{}mb", config.memory_mb),
+    });
+    let payloads = vec![Bytes::from(payload.clone()); opts.repetitions as usize];
+    let outcome = run_batch(
+        &ctx.recorder,
+        &target,
+        payloads,
+        opts.concurrency.max(1) as usize,
+    )
+    .await;
+    let first_ok = outcome
+        .results
+        .iter()
+        .find(|r| r.failure.is_none() && !r.output_truncated);
+    let validation = match first_ok {
+        Some(r) => Some(
+            ctx.catalog
+                .validate(&bench, &payload, &r.output, &python)
+                .await?,
+        ),
+        None => None,
+    };
+    let error = outcome
+        .budget_exhausted
+        .then(|| "invocation budget (limits.max_invocations) used up".to_string());
+    let status = if error.is_some() {
+        RunStatus::Failed
+    } else {
+        RunStatus::Completed
+    };
+    let summary = session.finish(status, error).await?;
+    Ok(InvokeReport {
+        run_dir: session.run_dir.clone(),
+        summary,
+        validation,
+        deployment: info,
+    })
+}

@@ -1,0 +1,216 @@
+//! Opening and finishing a run session.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use indicatif::ProgressBar;
+
+use crate::benchmarks::{Catalog, default_benchmarks_dir};
+use crate::cache::{Cache, write_atomic};
+use crate::capabilities::RunContext;
+use crate::config::{RunConfig, default_cache_dir};
+use crate::driver::Recorder;
+use crate::measure::{
+    self, JsonlWriter, MachineInfo, Manifest, RunStatus, RunSummary, ScriptInfo, now_rfc3339,
+};
+use crate::providers::{PLATFORMS, Provider, Resources, local_process};
+
+/// Where a session reads and writes.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    /// None: the embedded default configuration.
+    pub config_path: Option<PathBuf>,
+    /// None: `runs/<time>-<label>` in the current directory.
+    pub output_dir: Option<PathBuf>,
+    pub cache_dir: Option<PathBuf>,
+    pub benchmarks_dir: Option<PathBuf>,
+    pub seed: Option<u64>,
+    pub force_rebuild: bool,
+    pub progress: bool,
+    /// When the process started (for the first-invocation latency in the manifest).
+    pub process_start: Option<Instant>,
+}
+
+pub struct Session {
+    pub ctx: Arc<RunContext>,
+    pub run_dir: PathBuf,
+    pub manifest: Manifest,
+    process_start: Instant,
+}
+
+fn default_run_dir(label: &str) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let short = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    PathBuf::from("runs").join(format!("{stamp}-{label}-{short}"))
+}
+
+impl Session {
+    /// Load and check the configuration, prepare the run directory and the platform.
+    pub async fn open(
+        opts: &SessionOptions,
+        label: &str,
+        script: ScriptInfo,
+    ) -> anyhow::Result<Self> {
+        let mut config = RunConfig::load(opts.config_path.as_deref())?;
+        let config_name = opts
+            .config_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| crate::config::EMBEDDED_NAME.to_string());
+        let catalog = Catalog::open(
+            opts.benchmarks_dir
+                .clone()
+                .unwrap_or_else(default_benchmarks_dir),
+        )?;
+        config.check_names(&config_name, &catalog.ids(), PLATFORMS)?;
+        if let Some(seed) = opts.seed {
+            config.seed = Some(seed);
+        }
+        config.force_rebuild |= opts.force_rebuild;
+        let seed = config.seed.unwrap_or_else(rand::random);
+        config.seed = Some(seed);
+
+        let cache_dir = opts.cache_dir.clone().unwrap_or_else(default_cache_dir);
+        let cache = Cache::open(&cache_dir)
+            .with_context(|| format!("cannot open the cache at {}", cache_dir.display()))?;
+        let run_dir = opts
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| default_run_dir(label));
+        if run_dir.join(measure::RESULTS).exists() {
+            bail!(
+                "{}: already holds a run's results; choose another --output-dir",
+                run_dir.display()
+            );
+        }
+        std::fs::create_dir_all(run_dir.join(measure::LOGS_DIR))
+            .with_context(|| format!("cannot create the run directory {}", run_dir.display()))?;
+
+        let provider: Arc<dyn Provider> = match config.platform.as_str() {
+            local_process::NAME => Arc::new(
+                local_process::LocalProcessProvider::new(
+                    &config.platforms.local_process,
+                    run_dir.join(measure::LOGS_DIR),
+                )
+                .await?,
+            ),
+            other => bail!("{config_name}: field `platform`: unsupported platform `{other}`"),
+        };
+        let resources = Resources {
+            resource_id: config.resource_id.clone(),
+            reuse_deployments: true,
+        };
+        provider.initialize(&resources).await?;
+
+        let started = Instant::now();
+        let progress = if opts.progress {
+            let pb = ProgressBar::new_spinner();
+            pb.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos} invocations recorded ({per_sec}) {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            pb.enable_steady_tick(Duration::from_millis(120));
+            pb
+        } else {
+            ProgressBar::hidden()
+        };
+        let recorder = Arc::new(Recorder::open(
+            &run_dir.join(measure::RESULTS),
+            started,
+            config.limits.max_invocations,
+            progress,
+        )?);
+        let events = JsonlWriter::open(&run_dir.join(measure::EVENTS))?;
+        let manifest = Manifest {
+            faaslab_version: env!("CARGO_PKG_VERSION").to_string(),
+            run_id: uuid::Uuid::new_v4().to_string(),
+            script,
+            config: config.clone(),
+            seed,
+            platform: config.platform.clone(),
+            machine: MachineInfo::current(),
+            started_at: now_rfc3339(),
+            ended_at: None,
+            status: RunStatus::Running,
+            error: None,
+            guest_result: None,
+            deployments: Vec::new(),
+            invocations: 0,
+            guest_compile_cached: false,
+            guest_instantiate_us: None,
+            first_invocation_after_us: None,
+        };
+        write_manifest(&run_dir, &manifest)?;
+        let deadline = started + Duration::from_secs_f64(config.limits.max_wall_time_s);
+        let ctx = Arc::new(RunContext {
+            config,
+            config_name,
+            seed,
+            provider,
+            cache,
+            catalog,
+            resources,
+            recorder,
+            events,
+            deployments: Mutex::new(Vec::new()),
+            deadline,
+        });
+        Ok(Self {
+            ctx,
+            run_dir,
+            manifest,
+            process_start: opts.process_start.unwrap_or(started),
+        })
+    }
+
+    /// Shut the platform down and derive everything from what was recorded.
+    pub async fn finish(
+        &mut self,
+        status: RunStatus,
+        error: Option<String>,
+    ) -> anyhow::Result<RunSummary> {
+        self.ctx.recorder.progress().finish_and_clear();
+        if let Err(e) = self.ctx.provider.shutdown().await {
+            tracing::warn!("platform shutdown: {e}");
+        }
+        let recorder = &self.ctx.recorder;
+        let m = &mut self.manifest;
+        m.ended_at = Some(now_rfc3339());
+        m.status = status;
+        m.error = error;
+        m.invocations = recorder.recorded();
+        m.deployments = self
+            .ctx
+            .deployments
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        m.first_invocation_after_us = recorder
+            .first_send()
+            .map(|t| t.saturating_duration_since(self.process_start).as_micros() as u64);
+        if recorder.write_errors() > 0 && m.error.is_none() {
+            m.status = RunStatus::Failed;
+            m.error = Some(format!(
+                "{} results could not be written to {}",
+                recorder.write_errors(),
+                measure::RESULTS
+            ));
+        }
+        write_manifest(&self.run_dir, m)?;
+        measure::write_csv(&self.run_dir).context("writing results.csv")?;
+        let summary = measure::summarize_run(&self.run_dir).context("summarising the run")?;
+        let json = serde_json::to_vec_pretty(&summary)?;
+        write_atomic(&self.run_dir.join(measure::SUMMARY), &json)
+            .context("writing summary.json")?;
+        Ok(summary)
+    }
+}
+
+pub fn write_manifest(run_dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
+    let json = serde_json::to_vec_pretty(manifest)?;
+    write_atomic(&run_dir.join(measure::MANIFEST), &json).context("writing manifest.json")
+}

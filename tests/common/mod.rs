@@ -1,0 +1,88 @@
+//! Shared helpers of the integration tests (real processes, real guests).
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use faaslab::engine::GuestEngine;
+use faaslab::measure::{Event, ExecutionRecord, read_all};
+use faaslab::run::SessionOptions;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A built guest component; the tests need `scripts/build-guests.sh` to have run.
+pub fn guest(name: &str) -> PathBuf {
+    let p = repo_root()
+        .join("build/guests")
+        .join(format!("{name}.wasm"));
+    assert!(
+        p.is_file(),
+        "{} is missing: run `bash scripts/install-toolchain.sh && bash scripts/build-guests.sh`",
+        p.display()
+    );
+    p
+}
+
+/// Compiled guests are content-addressed, so all tests share one component cache.
+pub fn engine() -> GuestEngine {
+    let dir = repo_root().join("target/test-cache/components");
+    std::fs::create_dir_all(&dir).unwrap();
+    GuestEngine::new(dir).unwrap()
+}
+
+/// A temp dir holding a cache, a run dir and a config file.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write_config(&self, name: &str, json: &serde_json::Value) -> PathBuf {
+        let p = self.path().join(name);
+        std::fs::write(&p, serde_json::to_string_pretty(json).unwrap()).unwrap();
+        p
+    }
+
+    pub fn options(&self, config: &Path, run: &str) -> SessionOptions {
+        SessionOptions {
+            config_path: Some(config.to_path_buf()),
+            output_dir: Some(self.path().join(run)),
+            cache_dir: Some(self.path().join("cache")),
+            benchmarks_dir: None,
+            seed: Some(7),
+            force_rebuild: false,
+            progress: false,
+            process_start: None,
+        }
+    }
+}
+
+pub fn records(run_dir: &Path) -> Vec<ExecutionRecord> {
+    read_all(&run_dir.join("results.jsonl")).unwrap()
+}
+
+pub fn discards(run_dir: &Path) -> HashMap<String, String> {
+    read_all::<Event>(&run_dir.join("events.jsonl"))
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Discard { request_id, reason } => Some((request_id, reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn manifest(run_dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(run_dir.join("manifest.json")).unwrap()).unwrap()
+}
