@@ -42,6 +42,19 @@ install_component() {
 export CARGO_TARGET_DIR="$ROOT/target/wasm-guests"
 export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS RUSTC_WRAPPER CARGO_BUILD_TARGET
+# wit_bindgen::generate! reads wit/ at compile time but cargo does not track it: when the
+# WIT changes, rebuild the guest crates (not std) of every workspace.
+mkdir -p "$OUT/.stamps"
+wit_hash="$(cd "$ROOT/wit" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
+wit_stamp="$OUT/.stamps/rust-wit.sha256"
+if [[ ! -f "$wit_stamp" || "$(cat "$wit_stamp")" != "$wit_hash" ]]; then
+    for workspace in "${RUST_WORKSPACES[@]}"; do
+        for manifest in "$ROOT/$workspace"/*/Cargo.toml; do
+            (cd "$ROOT/$workspace" && /usr/bin/cargo clean --release --target "$TARGET" \
+                -p "$(basename "$(dirname "$manifest")")" 2>/dev/null) || true
+        done
+    done
+fi
 for workspace in "${RUST_WORKSPACES[@]}"; do
     say "cargo build $workspace"
     (cd "$ROOT/$workspace" &&
@@ -57,6 +70,8 @@ for workspace in "${RUST_WORKSPACES[@]}"; do
     done
 done
 
+echo "$wit_hash" >"$wit_stamp"
+
 # --- Python -----------------------------------------------------------------------------
 inputs_hash() {
     {
@@ -67,7 +82,7 @@ inputs_hash() {
 }
 
 mkdir -p "$OUT/.stamps"
-for app in "$ROOT"/guest-examples/python/*/app.py; do
+for app in "$ROOT"/guest-examples/python/*/app.py "$ROOT"/tests/guests/python/*/app.py; do
     [[ -f "$app" ]] || continue
     dir="$(dirname "$app")"
     name="$(basename "$dir")"
