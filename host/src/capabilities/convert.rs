@@ -37,6 +37,7 @@ pub fn result_to_wit(r: ExecutionRecord) -> wit::ExecutionResult {
         cold: r.cold,
         instance_id: r.instance_id,
         send_time_us: r.send_time_us,
+        intended_send_time_us: r.intended_send_time_us,
         client_time_us: r.client_time_us,
         exec_time_us: r.exec_time_us,
         provider_time_us: r.provider_time_us,

@@ -9,7 +9,7 @@ use wasmtime::component::Resource;
 use super::HostState;
 use super::convert::{config_from_wit, config_to_wit, error_to_wit, result_to_wit};
 use crate::config::InputSize;
-use crate::driver::{BatchOutcome, BatchTarget, run_batch};
+use crate::driver::{BatchOutcome, BatchTarget, run_batch, run_schedule};
 use crate::engine::bindings::platform;
 use crate::engine::bindings::types::{Error, ExecutionResult, FunctionConfig};
 use crate::measure::{DeploymentInfo, Event};
@@ -23,16 +23,24 @@ pub struct FunctionHandle {
 
 type WitResult<T> = wasmtime::Result<Result<T, Error>>;
 
+/// How a set of payloads is sent.
+enum Execution {
+    /// Closed loop with this many in flight.
+    Batch(u32),
+    /// Open loop at these offsets (µs from the schedule's start).
+    Schedule(Vec<u64>),
+}
+
 impl HostState {
     fn handle(&self, f: &Resource<FunctionHandle>) -> wasmtime::Result<&FunctionHandle> {
         Ok(self.table.get(f)?)
     }
 
-    async fn run(
+    async fn execute(
         &mut self,
         f: &Resource<FunctionHandle>,
+        how: Execution,
         payloads: Vec<Bytes>,
-        concurrency: u32,
     ) -> WitResult<Vec<ExecutionResult>> {
         let h = self.handle(f)?;
         let target = Arc::new(BatchTarget {
@@ -45,7 +53,14 @@ impl HostState {
         let BatchOutcome {
             results,
             budget_exhausted,
-        } = run_batch(&recorder, &target, payloads, concurrency as usize).await;
+        } = match how {
+            Execution::Batch(concurrency) => {
+                run_batch(&recorder, &target, payloads, concurrency as usize).await
+            }
+            Execution::Schedule(offsets) => {
+                run_schedule(&recorder, &target, offsets, payloads).await
+            }
+        };
         if budget_exhausted {
             let detail = format!(
                 "the run's {} invocations (limits.max_invocations) are used up",
@@ -189,7 +204,7 @@ impl platform::HostFunction for HostState {
     ) -> WitResult<ExecutionResult> {
         self.check_arg("payload", payload.len())?;
         Ok(self
-            .run(&f, vec![Bytes::from(payload)], 1)
+            .execute(&f, Execution::Batch(1), vec![Bytes::from(payload)])
             .await?
             .map(|mut v| v.remove(0)))
     }
@@ -218,7 +233,52 @@ impl platform::HostFunction for HostState {
             self.check_arg("payloads", p.len())?;
         }
         let payloads = payloads.into_iter().map(Bytes::from).collect();
-        self.run(&f, payloads, concurrency).await
+        self.execute(&f, Execution::Batch(concurrency), payloads)
+            .await
+    }
+
+    async fn invoke_schedule(
+        &mut self,
+        f: Resource<FunctionHandle>,
+        offsets_us: Vec<u64>,
+        payloads: Vec<String>,
+    ) -> WitResult<Vec<ExecutionResult>> {
+        let limits = &self.ctx.config.limits;
+        if offsets_us.len() as u64 > limits.max_batch {
+            return Ok(Err(Error::Invalid(format!(
+                "schedule of {} requests is over the cap of {} (limits.max_batch)",
+                offsets_us.len(),
+                limits.max_batch
+            ))));
+        }
+        if payloads.is_empty() || (payloads.len() != 1 && payloads.len() != offsets_us.len()) {
+            return Ok(Err(Error::Invalid(format!(
+                "{} payloads for {} offsets: give one per offset, or one for all",
+                payloads.len(),
+                offsets_us.len()
+            ))));
+        }
+        if offsets_us.windows(2).any(|w| w[1] < w[0]) {
+            return Ok(Err(Error::Invalid("offsets-us must not decrease".into())));
+        }
+        let wall_left = self
+            .ctx
+            .deadline
+            .saturating_duration_since(std::time::Instant::now());
+        if let Some(&last) = offsets_us.last()
+            && std::time::Duration::from_micros(last) > wall_left
+        {
+            return Ok(Err(Error::BudgetExhausted(format!(
+                "the schedule lasts {} s, past the run's wall-time budget (limits.max_wall_time_s)",
+                last as f64 / 1e6
+            ))));
+        }
+        for p in &payloads {
+            self.check_arg("payloads", p.len())?;
+        }
+        let payloads = payloads.into_iter().map(Bytes::from).collect();
+        self.execute(&f, Execution::Schedule(offsets_us), payloads)
+            .await
     }
 
     async fn update_config(

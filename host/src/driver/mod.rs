@@ -3,9 +3,11 @@
 
 mod budget;
 mod recorder;
+mod schedule;
 
 pub use budget::InvocationBudget;
 pub use recorder::Recorder;
+pub use schedule::run_schedule;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -81,6 +83,16 @@ pub async fn invoke_one(
     target: &BatchTarget,
     payload: Bytes,
 ) -> ExecutionRecord {
+    invoke_one_at(recorder, target, payload, None).await
+}
+
+/// One invocation with the time it was meant to be sent (open-loop schedules).
+pub async fn invoke_one_at(
+    recorder: &Recorder,
+    target: &BatchTarget,
+    payload: Bytes,
+    intended_send_time_us: Option<u64>,
+) -> ExecutionRecord {
     let request_id = uuid::Uuid::new_v4().to_string();
     let payload_bytes = payload.len() as u64;
     let memory_mb = target.function.config().memory_mb;
@@ -92,5 +104,11 @@ pub async fn invoke_one(
             payload,
         })
         .await;
-    recorder.record(target, memory_mb, send_time_us, payload_bytes, inv)
+    recorder.record(
+        target,
+        memory_mb,
+        (send_time_us, intended_send_time_us),
+        payload_bytes,
+        inv,
+    )
 }

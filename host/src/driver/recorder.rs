@@ -82,7 +82,7 @@ impl Recorder {
         &self,
         target: &BatchTarget,
         memory_mb: u32,
-        send_time_us: u64,
+        (send_time_us, intended_send_time_us): (u64, Option<u64>),
         payload_bytes: u64,
         inv: Invocation,
     ) -> ExecutionRecord {
@@ -96,6 +96,7 @@ impl Recorder {
                 function: target.function.name(),
                 memory_mb,
                 send_time_us,
+                intended_send_time_us,
                 payload_bytes,
             },
             inv,

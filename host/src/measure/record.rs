@@ -23,6 +23,9 @@ pub struct ExecutionRecord {
     pub instance_id: String,
     /// µs since the run started (host monotonic clock).
     pub send_time_us: u64,
+    /// When an open-loop schedule meant to send it, µs since the run started.
+    #[serde(default)]
+    pub intended_send_time_us: Option<u64>,
     pub client_time_us: u64,
     pub exec_time_us: u64,
     pub provider_time_us: u64,
@@ -48,6 +51,7 @@ pub struct RecordContext<'a> {
     pub function: &'a str,
     pub memory_mb: u32,
     pub send_time_us: u64,
+    pub intended_send_time_us: Option<u64>,
     pub payload_bytes: u64,
 }
 
@@ -67,6 +71,7 @@ impl ExecutionRecord {
             reported_cold: inv.reported_cold,
             instance_id: inv.instance_id,
             send_time_us: ctx.send_time_us,
+            intended_send_time_us: ctx.intended_send_time_us,
             client_time_us: inv.client_time_us,
             exec_time_us: inv.exec_time_us,
             provider_time_us: inv.provider_time_us,

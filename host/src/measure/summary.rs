@@ -29,6 +29,8 @@ pub struct SeriesSummary {
     pub provider_time: Option<Summary>,
     pub client_time_cold: Option<Summary>,
     pub client_time_warm: Option<Summary>,
+    /// Open-loop series: actual − intended send time of every invocation sent.
+    pub send_lateness: Option<Summary>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,6 +51,7 @@ struct Acc {
     provider: Vec<f64>,
     cold: Vec<f64>,
     warm: Vec<f64>,
+    lateness: Vec<f64>,
 }
 
 /// Compute the summary of a run directory.
@@ -78,6 +81,10 @@ pub fn summarize_records(
             Acc::default()
         });
         a.invocations += 1;
+        if let Some(intended) = r.intended_send_time_us {
+            a.lateness
+                .push(r.send_time_us.saturating_sub(intended) as f64);
+        }
         if let Some(reason) = discards.get(&r.request_id) {
             let category = reason.split(':').next().unwrap_or("").trim().to_string();
             *a.discarded.entry(category).or_default() += 1;
@@ -115,6 +122,7 @@ pub fn summarize_records(
                 provider_time: summarize(&a.provider),
                 client_time_cold: summarize(&a.cold),
                 client_time_warm: summarize(&a.warm),
+                send_lateness: summarize(&a.lateness),
                 series: name,
             }
         })
@@ -189,6 +197,15 @@ impl RunSummary {
                         s.series, 0, 0, disc, s.failed
                     );
                 }
+            }
+        }
+        for s in &self.series {
+            if let Some(l) = &s.send_lateness {
+                let _ = writeln!(
+                    out,
+                    "{}: open-loop send lateness median {:.0} µs, p99 {:.0} µs, max {:.0} µs over {} sends",
+                    s.series, l.median_us, l.p99_us, l.max_us, l.count
+                );
             }
         }
         out

@@ -213,11 +213,13 @@ impl Trigger for LocalFunction {
             request_id: request.request_id.clone(),
             ..Default::default()
         };
+        // Client time starts before waiting for an instance slot: with every instance
+        // busy the client waits, as it would for a throttled platform.
+        let t0 = Instant::now();
         let Ok(_permit) = self.permits.acquire().await else {
             inv.failure = Some("function is shutting down".into());
             return inv;
         };
-        let t0 = Instant::now();
         let (mut instance, cold) = match self.take_idle() {
             Some(i) => (i, false),
             None => match self.start_instance().await {

@@ -1,0 +1,96 @@
+//! Open-loop schedules: each request is fired at its intended time whether or not
+//! earlier ones returned (no coordinated omission). A dedicated thread with 1 ns timer
+//! slack sleeps until shortly before each intended time, spins the rest, and hands the
+//! request to the async runtime; every record keeps both intended and actual send time.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use super::{BatchOutcome, BatchTarget, Recorder, invoke_one_at};
+
+/// Sleep below this much of the remaining time; spin the last stretch.
+const SPIN: Duration = Duration::from_micros(150);
+/// Time between accepting a schedule and its offset 0.
+const LEAD: Duration = Duration::from_millis(5);
+
+fn set_precise_timer_slack() {
+    // SAFETY: prctl with PR_SET_TIMERSLACK only changes this thread's timer slack.
+    unsafe {
+        libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong);
+    }
+}
+
+fn wait_until(t: Instant) {
+    loop {
+        let now = Instant::now();
+        if now >= t {
+            return;
+        }
+        let left = t - now;
+        if left > SPIN {
+            std::thread::sleep(left - SPIN);
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// Fire payload `i` (or the single payload) at `offsets_us[i]` after the schedule start.
+/// Offsets must be non-decreasing.
+pub async fn run_schedule(
+    recorder: &Arc<Recorder>,
+    target: &Arc<BatchTarget>,
+    offsets_us: Vec<u64>,
+    payloads: Vec<Bytes>,
+) -> BatchOutcome {
+    let wanted = offsets_us.len() as u64;
+    let granted = recorder.budget().reserve(wanted) as usize;
+    let offsets: Vec<u64> = offsets_us.into_iter().take(granted).collect();
+    let n = offsets.len();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handle = tokio::runtime::Handle::current();
+    let start = Instant::now() + LEAD;
+    let (rec, tgt) = (recorder.clone(), target.clone());
+    let payloads = Arc::new(payloads);
+    let fire_thread = std::thread::Builder::new()
+        .name("faaslab-schedule".into())
+        .spawn(move || {
+            set_precise_timer_slack();
+            for (i, offset) in offsets.into_iter().enumerate() {
+                let intended = start + Duration::from_micros(offset);
+                wait_until(intended);
+                let payload = payloads
+                    .get(i)
+                    .or_else(|| payloads.first())
+                    .cloned()
+                    .unwrap_or_default();
+                let intended_us = intended.duration_since(rec.started()).as_micros() as u64;
+                let (rec, tgt, tx) = (rec.clone(), tgt.clone(), tx.clone());
+                handle.spawn(async move {
+                    let r = invoke_one_at(&rec, &tgt, payload, Some(intended_us)).await;
+                    let _ = tx.send((i, r));
+                });
+            }
+        });
+    let mut slots = vec![None; n];
+    if let Err(e) = fire_thread {
+        tracing::error!("cannot start the schedule thread: {e}");
+        return BatchOutcome {
+            results: Vec::new(),
+            budget_exhausted: false,
+        };
+    }
+    for _ in 0..n {
+        match rx.recv().await {
+            Some((i, r)) => slots[i] = Some(r),
+            None => break,
+        }
+    }
+    BatchOutcome {
+        results: slots.into_iter().flatten().collect(),
+        budget_exhausted: (granted as u64) < wanted,
+    }
+}
