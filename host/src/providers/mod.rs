@@ -3,6 +3,7 @@
 mod function_config;
 mod get_function;
 pub mod http_client;
+pub mod http_endpoint;
 pub mod local_process;
 
 pub use function_config::{Architecture, FunctionConfig};
