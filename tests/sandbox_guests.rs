@@ -82,3 +82,35 @@ fn precompiled_and_core_modules_are_rejected() {
     let e = engine.load(&junk).err().unwrap().to_string();
     assert!(e.contains("not a WebAssembly file"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invocation_budget_stops_a_script_with_budget_exhausted() {
+    let sb = Sandbox::new();
+    let cfg = sb.write_config(
+        "c.json",
+        &json!({
+            "benchmark": "110.dynamic-html",
+            "experiment": {"repetitions": 1000, "kinds": ["sequential"], "max_rounds": 1},
+            "limits": {"max_invocations": 10}
+        }),
+    );
+    let engine = engine();
+    let report = run_experiment(&engine, &guest("perf-cost"), &sb.options(&cfg, "run"))
+        .await
+        .unwrap();
+    let err = report
+        .error
+        .expect("the script cannot finish within its budget");
+    assert_eq!(err.kind(), "guest-error");
+    assert!(err.to_string().contains("budget-exhausted"), "{err}");
+    assert_eq!(records(&sb.path().join("run")).len(), 10);
+    let events = std::fs::read_to_string(sb.path().join("run/events.jsonl")).unwrap();
+    assert_eq!(
+        events.matches("\"type\":\"budget-exhausted\"").count(),
+        1,
+        "{events}"
+    );
+    let m = manifest(&report.run_dir);
+    assert_eq!(m["status"], "guest-error");
+    assert_eq!(m["invocations"], 10);
+}
