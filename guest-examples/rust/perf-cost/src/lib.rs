@@ -24,10 +24,13 @@ impl Guest for PerfCost {
 }
 
 fn perf_cost(config: &Config) -> Result<Value, String> {
-    let payload = host(
-        "benchmark-input",
-        platform::benchmark_input(&config.benchmark, &config.input_size),
-    )?;
+    let payload = match &config.payload {
+        Some(p) => p.clone(),
+        None => host(
+            "benchmark-input",
+            platform::benchmark_input(&config.benchmark, &config.input_size),
+        )?,
+    };
     let function = host("deploy", platform::deploy(&config.benchmark, None))?;
     let base = function.config();
     let memory_sizes = config
@@ -201,6 +204,8 @@ struct Config {
     memory_sizes: Option<Vec<u32>>,
     kinds: Vec<Kind>,
     max_rounds: u32,
+    /// `experiment.payload`: used instead of the benchmark's generated input.
+    payload: Option<String>,
 }
 
 impl Config {
@@ -221,6 +226,11 @@ impl Config {
             repetitions: number("repetitions", 5)?,
             concurrency: number("concurrent_invocations", 5)?,
             max_rounds: number("max_rounds", 20)?,
+            payload: match field("payload") {
+                None => None,
+                Some(v) if v.is_object() => Some(v.to_string()),
+                Some(_) => return Err("experiment.payload: expected an object".into()),
+            },
             memory_sizes: field("memory_sizes")
                 .map(|v| list(v, "memory_sizes", |v| positive(v, "memory_sizes")))
                 .transpose()?,
@@ -318,6 +328,7 @@ mod tests {
             memory_sizes: None,
             kinds: Kind::ALL.to_vec(),
             max_rounds: 20,
+            payload: None,
         };
         assert_eq!(config, expected);
     }
@@ -369,6 +380,7 @@ mod tests {
             cold,
             instance_id: "i".into(),
             send_time_us: 0,
+            intended_send_time_us: None,
             client_time_us: 0,
             exec_time_us: 0,
             provider_time_us: 0,
