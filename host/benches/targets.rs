@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use faaslab::config::InputSize;
-use faaslab::driver::{BatchTarget, Recorder, run_batch};
+use faaslab::driver::{BatchTarget, Recorder, SendInfo, run_batch};
 use faaslab::engine::GuestEngine;
 use faaslab::measure::{ExecutionRecord, read_all};
 use faaslab::providers::http_endpoint::HttpEndpoint;
@@ -75,6 +75,7 @@ impl Scratch {
             force_rebuild: false,
             progress: false,
             process_start: None,
+            resume: None,
         }
     }
 }
@@ -349,7 +350,17 @@ fn recording_memory() {
             output: r#"{"ok":true}"#.into(),
             ..Default::default()
         };
-        recorder.record(&target, 256, (i, None), 2, inv);
+        recorder.record(
+            &target,
+            256,
+            SendInfo {
+                send_time_us: i,
+                intended_send_time_us: None,
+                request_index: i,
+            },
+            2,
+            inv,
+        );
     }
     let secs = t0.elapsed().as_secs_f64();
     let size = std::fs::metadata(&path).unwrap().len();

@@ -64,6 +64,7 @@ impl Sandbox {
             force_rebuild: false,
             progress: false,
             process_start: None,
+            resume: None,
         }
     }
 }

@@ -19,7 +19,8 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
     let common = cli.common;
     match cli.command {
         Command::Experiment(ExperimentCommand::Run(args)) => {
-            let opts = session_options(&common, &args.run, process_start, cli.quiet);
+            let mut opts = session_options(&common, &args.run, process_start, cli.quiet);
+            opts.resume = args.resume.resume;
             let cache_dir = opts.cache_dir.clone().unwrap_or_else(default_cache_dir);
             let engine = GuestEngine::new(cache_dir.join("components"))
                 .map_err(|e| anyhow::anyhow!("cannot create the wasm engine: {e}"))?;
@@ -118,5 +119,6 @@ fn session_options(
         force_rebuild: run.force_rebuild,
         progress: !quiet && std::io::stderr().is_terminal(),
         process_start: Some(process_start),
+        resume: None,
     }
 }

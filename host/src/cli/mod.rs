@@ -74,11 +74,21 @@ pub struct RunArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ResumeArgs {
+    /// Continue an interrupted run in this directory: its config and seed are reused,
+    /// recorded invocations are replayed to the script instead of being made again.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["config", "output_dir", "seed", "force_rebuild"])]
+    pub resume: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 pub struct ExperimentRunArgs {
     /// The experiment component (.wasm).
     pub script: PathBuf,
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub resume: ResumeArgs,
 }
 
 #[derive(Subcommand, Debug)]

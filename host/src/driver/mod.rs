@@ -6,7 +6,7 @@ mod recorder;
 mod schedule;
 
 pub use budget::InvocationBudget;
-pub use recorder::Recorder;
+pub use recorder::{Recorder, SendInfo};
 pub use schedule::run_schedule;
 
 use std::sync::Arc;
@@ -39,64 +39,91 @@ pub async fn run_batch(
     payloads: Vec<Bytes>,
     concurrency: usize,
 ) -> BatchOutcome {
-    let wanted = payloads.len() as u64;
-    let granted = recorder.budget().reserve(wanted) as usize;
-    let payloads: Arc<Vec<Bytes>> = Arc::new(payloads.into_iter().take(granted).collect());
+    let n = payloads.len();
+    let Pending {
+        mut slots,
+        live,
+        budget_exhausted,
+    } = pending(recorder, payloads);
+    let live = Arc::new(live);
     let next = Arc::new(AtomicUsize::new(0));
-    let workers = concurrency.clamp(1, granted.max(1));
+    let workers = concurrency.clamp(1, live.len().max(1));
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..workers {
-        let (recorder, target, payloads, next) = (
-            recorder.clone(),
-            target.clone(),
-            payloads.clone(),
-            next.clone(),
-        );
+        let (recorder, target, live, next) =
+            (recorder.clone(), target.clone(), live.clone(), next.clone());
         set.spawn(async move {
             let mut done = Vec::new();
             loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(payload) = payloads.get(i) else {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some((i, index, payload)) = live.get(k) else {
                     break;
                 };
-                done.push((i, invoke_one(&recorder, &target, payload.clone()).await));
+                let r = invoke_one_at(&recorder, &target, payload.clone(), *index, None).await;
+                done.push((*i, r));
             }
             done
         });
     }
-    let mut slots: Vec<Option<ExecutionRecord>> = vec![None; payloads.len()];
     while let Some(joined) = set.join_next().await {
         match joined {
             Ok(done) => done.into_iter().for_each(|(i, r)| slots[i] = Some(r)),
             Err(e) => tracing::error!("invocation worker failed: {e}"),
         }
     }
+    debug_assert_eq!(slots.len(), n);
     BatchOutcome {
         results: slots.into_iter().flatten().collect(),
-        budget_exhausted: (granted as u64) < wanted,
+        budget_exhausted,
     }
 }
 
-/// One invocation, recorded before it is returned.
-pub async fn invoke_one(
-    recorder: &Recorder,
-    target: &BatchTarget,
-    payload: Bytes,
-) -> ExecutionRecord {
-    invoke_one_at(recorder, target, payload, None).await
+/// A batch split into results replayed from an interrupted run and payloads to send.
+struct Pending {
+    slots: Vec<Option<ExecutionRecord>>,
+    /// (position in the batch, request index, payload), within the budget.
+    live: Vec<(usize, u64, Bytes)>,
+    budget_exhausted: bool,
 }
 
-/// One invocation with the time it was meant to be sent (open-loop schedules).
+fn pending(recorder: &Recorder, payloads: Vec<Bytes>) -> Pending {
+    let base = recorder.claim_requests(payloads.len() as u64);
+    let mut slots = vec![None; payloads.len()];
+    let mut live = Vec::new();
+    for (i, payload) in payloads.into_iter().enumerate() {
+        let index = base + i as u64;
+        match recorder.take_replayed(index) {
+            Some(r) => slots[i] = Some(r),
+            None => live.push((i, index, payload)),
+        }
+    }
+    let granted = recorder.budget().reserve(live.len() as u64) as usize;
+    let budget_exhausted = granted < live.len();
+    live.truncate(granted);
+    Pending {
+        slots,
+        live,
+        budget_exhausted,
+    }
+}
+
+/// One invocation, recorded before it is returned. `intended_send_time_us` is set
+/// for open-loop schedules.
 pub async fn invoke_one_at(
     recorder: &Recorder,
     target: &BatchTarget,
     payload: Bytes,
+    request_index: u64,
     intended_send_time_us: Option<u64>,
 ) -> ExecutionRecord {
     let request_id = uuid::Uuid::new_v4().to_string();
     let payload_bytes = payload.len() as u64;
     let memory_mb = target.function.config().memory_mb;
-    let send_time_us = recorder.mark_send();
+    let send = SendInfo {
+        send_time_us: recorder.mark_send(),
+        intended_send_time_us,
+        request_index,
+    };
     let inv = target
         .trigger
         .invoke(InvocationRequest {
@@ -104,11 +131,5 @@ pub async fn invoke_one_at(
             payload,
         })
         .await;
-    recorder.record(
-        target,
-        memory_mb,
-        (send_time_us, intended_send_time_us),
-        payload_bytes,
-        inv,
-    )
+    recorder.record(target, memory_mb, send, payload_bytes, inv)
 }

@@ -1,8 +1,9 @@
 //! Turns measured invocations into records and appends them to `results.jsonl`.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use indicatif::ProgressBar;
@@ -11,8 +12,21 @@ use super::{BatchTarget, InvocationBudget};
 use crate::measure::{ExecutionRecord, JsonlWriter, RecordContext};
 use crate::providers::Invocation;
 
+/// When and in which order an invocation was sent.
+#[derive(Debug, Clone, Copy)]
+pub struct SendInfo {
+    /// µs since the run started.
+    pub send_time_us: u64,
+    pub intended_send_time_us: Option<u64>,
+    pub request_index: u64,
+}
+
 pub struct Recorder {
     results: JsonlWriter,
+    next_request: AtomicU64,
+    /// Results of an interrupted run, by request index, handed back instead of
+    /// invoking again when the run is resumed.
+    replay: Mutex<HashMap<u64, ExecutionRecord>>,
     started: Instant,
     seq: AtomicU64,
     write_errors: AtomicU64,
@@ -31,6 +45,8 @@ impl Recorder {
     ) -> std::io::Result<Self> {
         Ok(Self {
             results: JsonlWriter::open(results_path)?,
+            next_request: AtomicU64::new(0),
+            replay: Mutex::new(HashMap::new()),
             started,
             seq: AtomicU64::new(0),
             write_errors: AtomicU64::new(0),
@@ -38,6 +54,34 @@ impl Recorder {
             budget: InvocationBudget::new(max_invocations),
             progress,
         })
+    }
+
+    /// Continue an interrupted run: its records are replayed by request index, the
+    /// sequence numbers and the invocation budget go on from where it stopped.
+    pub fn resume_from(&self, recorded: Vec<ExecutionRecord>) {
+        let max_seq = recorded.iter().map(|r| r.seq).max().unwrap_or(0);
+        self.seq.store(max_seq, Ordering::Release);
+        self.budget.reserve(recorded.len() as u64);
+        let mut replay = self.replay.lock().unwrap_or_else(|e| e.into_inner());
+        replay.extend(
+            recorded
+                .into_iter()
+                .filter_map(|r| r.request_index.map(|i| (i, r))),
+        );
+    }
+
+    /// Claim `n` consecutive request indices; returns the first.
+    pub fn claim_requests(&self, n: u64) -> u64 {
+        self.next_request.fetch_add(n, Ordering::AcqRel)
+    }
+
+    /// The recorded result of request `index`, if an interrupted run already made it.
+    pub fn take_replayed(&self, index: u64) -> Option<ExecutionRecord> {
+        let mut replay = self.replay.lock().unwrap_or_else(|e| e.into_inner());
+        if replay.is_empty() {
+            return None;
+        }
+        replay.remove(&index)
     }
 
     pub fn budget(&self) -> &InvocationBudget {
@@ -82,7 +126,7 @@ impl Recorder {
         &self,
         target: &BatchTarget,
         memory_mb: u32,
-        (send_time_us, intended_send_time_us): (u64, Option<u64>),
+        send: SendInfo,
         payload_bytes: u64,
         inv: Invocation,
     ) -> ExecutionRecord {
@@ -90,13 +134,14 @@ impl Recorder {
         let record = ExecutionRecord::new(
             RecordContext {
                 seq,
+                request_index: Some(send.request_index),
                 series: &target.series,
                 platform: &target.platform,
                 benchmark: target.function.benchmark(),
                 function: target.function.name(),
                 memory_mb,
-                send_time_us,
-                intended_send_time_us,
+                send_time_us: send.send_time_us,
+                intended_send_time_us: send.intended_send_time_us,
                 payload_bytes,
             },
             inv,

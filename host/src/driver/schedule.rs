@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::{BatchOutcome, BatchTarget, Recorder, invoke_one_at};
+use super::{BatchOutcome, BatchTarget, Pending, Recorder, invoke_one_at, pending};
 
 /// Sleep below this much of the remaining time; spin the last stretch.
 const SPIN: Duration = Duration::from_micros(150);
@@ -46,44 +46,51 @@ pub async fn run_schedule(
     offsets_us: Vec<u64>,
     payloads: Vec<Bytes>,
 ) -> BatchOutcome {
-    let wanted = offsets_us.len() as u64;
-    let granted = recorder.budget().reserve(wanted) as usize;
-    let offsets: Vec<u64> = offsets_us.into_iter().take(granted).collect();
-    let n = offsets.len();
+    let n = offsets_us.len();
+    let payload_for = |i: usize| {
+        payloads
+            .get(i)
+            .or_else(|| payloads.first())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let Pending {
+        mut slots,
+        live,
+        budget_exhausted,
+    } = pending(recorder, (0..n).map(payload_for).collect());
+    let to_fire: Vec<(usize, u64, Bytes, u64)> = live
+        .into_iter()
+        .map(|(i, index, payload)| (i, index, payload, offsets_us[i]))
+        .collect();
+    let firing = to_fire.len();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let handle = tokio::runtime::Handle::current();
     let start = Instant::now() + LEAD;
     let (rec, tgt) = (recorder.clone(), target.clone());
-    let payloads = Arc::new(payloads);
     let fire_thread = std::thread::Builder::new()
         .name("faaslab-schedule".into())
         .spawn(move || {
             set_precise_timer_slack();
-            for (i, offset) in offsets.into_iter().enumerate() {
+            for (i, index, payload, offset) in to_fire {
                 let intended = start + Duration::from_micros(offset);
                 wait_until(intended);
-                let payload = payloads
-                    .get(i)
-                    .or_else(|| payloads.first())
-                    .cloned()
-                    .unwrap_or_default();
                 let intended_us = intended.duration_since(rec.started()).as_micros() as u64;
                 let (rec, tgt, tx) = (rec.clone(), tgt.clone(), tx.clone());
                 handle.spawn(async move {
-                    let r = invoke_one_at(&rec, &tgt, payload, Some(intended_us)).await;
+                    let r = invoke_one_at(&rec, &tgt, payload, index, Some(intended_us)).await;
                     let _ = tx.send((i, r));
                 });
             }
         });
-    let mut slots = vec![None; n];
     if let Err(e) = fire_thread {
         tracing::error!("cannot start the schedule thread: {e}");
         return BatchOutcome {
-            results: Vec::new(),
-            budget_exhausted: false,
+            results: slots.into_iter().flatten().collect(),
+            budget_exhausted,
         };
     }
-    for _ in 0..n {
+    for _ in 0..firing {
         match rx.recv().await {
             Some((i, r)) => slots[i] = Some(r),
             None => break,
@@ -91,6 +98,6 @@ pub async fn run_schedule(
     }
     BatchOutcome {
         results: slots.into_iter().flatten().collect(),
-        budget_exhausted: (granted as u64) < wanted,
+        budget_exhausted,
     }
 }

@@ -35,6 +35,25 @@ impl JsonlWriter {
     }
 }
 
+/// Cut a torn last line (a crash in the middle of a write) so appends start on a line
+/// of their own. Returns how many bytes were cut.
+pub fn truncate_torn_tail(path: &Path) -> std::io::Result<u64> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let cut = (bytes.len() - keep) as u64;
+    if cut > 0 {
+        OpenOptions::new()
+            .write(true)
+            .open(path)?
+            .set_len(keep as u64)?;
+    }
+    Ok(cut)
+}
+
 /// Read every complete line of a JSONL file; a torn last line (a crash mid-write) is
 /// skipped with a warning, never an error.
 pub fn read_all<T: serde::de::DeserializeOwned>(path: &Path) -> std::io::Result<Vec<T>> {
@@ -80,5 +99,10 @@ mod tests {
         let v: Vec<serde_json::Value> = read_all(&p).unwrap();
         assert_eq!(v.len(), 2);
         assert_eq!(v[1]["a"], 2);
+        assert_eq!(truncate_torn_tail(&p).unwrap(), 7);
+        w.append(&serde_json::json!({"a": 4})).unwrap();
+        let v: Vec<serde_json::Value> = read_all(&p).unwrap();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[2]["a"], 4);
     }
 }

@@ -84,6 +84,9 @@ pub struct Manifest {
     pub guest_instantiate_us: Option<u64>,
     /// µs from process start to the first invocation being sent.
     pub first_invocation_after_us: Option<u64>,
+    /// When the run was resumed after an interruption (RFC 3339), oldest first.
+    #[serde(default)]
+    pub resumed_at: Vec<String>,
 }
 
 pub fn now_rfc3339() -> String {

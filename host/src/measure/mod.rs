@@ -8,7 +8,7 @@ mod record;
 mod summary;
 
 pub use csv_export::write_csv;
-pub use jsonl::{JsonlWriter, read_all};
+pub use jsonl::{JsonlWriter, read_all, truncate_torn_tail};
 pub use manifest::{DeploymentInfo, MachineInfo, Manifest, RunStatus, ScriptInfo, now_rfc3339};
 pub use record::{Event, ExecutionRecord, OUTPUT_CAP_BYTES, RecordContext};
 pub use summary::{RunSummary, SeriesSummary, summarize_run};

@@ -12,6 +12,10 @@ pub const OUTPUT_CAP_BYTES: usize = 64 * 1024;
 pub struct ExecutionRecord {
     /// Order of completion within the run, from 1.
     pub seq: u64,
+    /// Order in which the script asked for the invocation, from 0 (a batch asks for
+    /// its payloads in order). `--resume` replays recorded results by this index.
+    #[serde(default)]
+    pub request_index: Option<u64>,
     pub request_id: String,
     pub series: String,
     pub platform: String,
@@ -45,6 +49,7 @@ pub struct ExecutionRecord {
 /// Context an invocation is recorded under.
 pub struct RecordContext<'a> {
     pub seq: u64,
+    pub request_index: Option<u64>,
     pub series: &'a str,
     pub platform: &'a str,
     pub benchmark: &'a str,
@@ -61,6 +66,7 @@ impl ExecutionRecord {
         let (output, output_truncated) = truncate_utf8(inv.output, OUTPUT_CAP_BYTES);
         Self {
             seq: ctx.seq,
+            request_index: ctx.request_index,
             request_id: inv.request_id,
             series: ctx.series.to_string(),
             platform: ctx.platform.to_string(),

@@ -31,6 +31,9 @@ pub struct SessionOptions {
     pub progress: bool,
     /// When the process started (for the first-invocation latency in the manifest).
     pub process_start: Option<Instant>,
+    /// Continue the interrupted run in this directory (its manifest gives the config
+    /// and seed; recorded invocations are replayed, not repeated).
+    pub resume: Option<PathBuf>,
 }
 
 pub struct Session {
@@ -53,38 +56,76 @@ impl Session {
         label: &str,
         script: ScriptInfo,
     ) -> anyhow::Result<Self> {
-        let mut config = RunConfig::load(opts.config_path.as_deref())?;
-        let config_name = opts
-            .config_path
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| crate::config::EMBEDDED_NAME.to_string());
+        let previous = match &opts.resume {
+            Some(dir) => Some(read_manifest(dir)?),
+            None => None,
+        };
+        let (mut config, config_name) = match (&previous, &opts.resume) {
+            (Some(m), Some(dir)) => (
+                m.config.clone(),
+                dir.join(measure::MANIFEST).display().to_string(),
+            ),
+            _ => (
+                RunConfig::load(opts.config_path.as_deref())?,
+                opts.config_path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| crate::config::EMBEDDED_NAME.to_string()),
+            ),
+        };
+        if let Some(m) = &previous
+            && m.script.sha256 != script.sha256
+        {
+            bail!(
+                "{config_name}: the run was made by a script with sha256 {}, not {} ({}); resume it with the same script",
+                m.script.sha256,
+                script.sha256,
+                script.path
+            );
+        }
         let catalog = Catalog::open(
             opts.benchmarks_dir
                 .clone()
                 .unwrap_or_else(default_benchmarks_dir),
         )?;
         config.check_names(&config_name, &catalog.ids(), PLATFORMS)?;
-        if let Some(seed) = opts.seed {
-            config.seed = Some(seed);
+        if previous.is_none() {
+            if let Some(seed) = opts.seed {
+                config.seed = Some(seed);
+            }
+            config.force_rebuild |= opts.force_rebuild;
         }
-        config.force_rebuild |= opts.force_rebuild;
         let seed = config.seed.unwrap_or_else(rand::random);
         config.seed = Some(seed);
 
         let cache_dir = opts.cache_dir.clone().unwrap_or_else(default_cache_dir);
         let cache = Cache::open(&cache_dir)
             .with_context(|| format!("cannot open the cache at {}", cache_dir.display()))?;
-        let run_dir = opts
-            .output_dir
-            .clone()
-            .unwrap_or_else(|| default_run_dir(label));
-        if run_dir.join(measure::RESULTS).exists() {
+        let run_dir = match (&opts.resume, &opts.output_dir) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(dir)) => dir.clone(),
+            (None, None) => default_run_dir(label),
+        };
+        if previous.is_none() && run_dir.join(measure::RESULTS).exists() {
             bail!(
-                "{}: already holds a run's results; choose another --output-dir",
+                "{}: already holds a run's results; choose another --output-dir or --resume it",
                 run_dir.display()
             );
         }
+        let recorded = if previous.is_some() {
+            for file in [measure::RESULTS, measure::EVENTS] {
+                let cut = measure::truncate_torn_tail(&run_dir.join(file))
+                    .with_context(|| format!("repairing {}", run_dir.join(file).display()))?;
+                if cut > 0 {
+                    tracing::warn!(
+                        "{file}: cut a torn last line of {cut} bytes left by the interruption"
+                    );
+                }
+            }
+            measure::read_all::<measure::ExecutionRecord>(&run_dir.join(measure::RESULTS))?
+        } else {
+            Vec::new()
+        };
         std::fs::create_dir_all(run_dir.join(measure::LOGS_DIR))
             .with_context(|| format!("cannot create the run directory {}", run_dir.display()))?;
 
@@ -124,25 +165,43 @@ impl Session {
             config.limits.max_invocations,
             progress,
         )?);
+        if previous.is_some() {
+            tracing::info!(
+                "resuming {}: {} recorded invocations will be replayed, not repeated",
+                run_dir.display(),
+                recorded.len()
+            );
+            recorder.resume_from(recorded);
+        }
         let events = JsonlWriter::open(&run_dir.join(measure::EVENTS))?;
-        let manifest = Manifest {
-            faaslab_version: env!("CARGO_PKG_VERSION").to_string(),
-            run_id: uuid::Uuid::new_v4().to_string(),
-            script,
-            config: config.clone(),
-            seed,
-            platform: config.platform.clone(),
-            machine: MachineInfo::current(),
-            started_at: now_rfc3339(),
-            ended_at: None,
-            status: RunStatus::Running,
-            error: None,
-            guest_result: None,
-            deployments: Vec::new(),
-            invocations: 0,
-            guest_compile_cached: false,
-            guest_instantiate_us: None,
-            first_invocation_after_us: None,
+        let manifest = match previous {
+            Some(mut m) => {
+                m.resumed_at.push(now_rfc3339());
+                m.status = RunStatus::Running;
+                m.ended_at = None;
+                m.error = None;
+                m
+            }
+            None => Manifest {
+                faaslab_version: env!("CARGO_PKG_VERSION").to_string(),
+                run_id: uuid::Uuid::new_v4().to_string(),
+                script,
+                config: config.clone(),
+                seed,
+                platform: config.platform.clone(),
+                machine: MachineInfo::current(),
+                started_at: now_rfc3339(),
+                ended_at: None,
+                status: RunStatus::Running,
+                error: None,
+                guest_result: None,
+                deployments: Vec::new(),
+                invocations: 0,
+                guest_compile_cached: false,
+                guest_instantiate_us: None,
+                first_invocation_after_us: None,
+                resumed_at: Vec::new(),
+            },
         };
         write_manifest(&run_dir, &manifest)?;
         let deadline = started + Duration::from_secs_f64(config.limits.max_wall_time_s);
@@ -208,6 +267,14 @@ impl Session {
             .context("writing summary.json")?;
         Ok(summary)
     }
+}
+
+pub fn read_manifest(run_dir: &Path) -> anyhow::Result<Manifest> {
+    let path = run_dir.join(measure::MANIFEST);
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("{}: cannot read (is this a run directory?)", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{}: not a faaslab manifest", path.display()))
 }
 
 pub fn write_manifest(run_dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
