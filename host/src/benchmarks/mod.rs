@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{Cache, write_atomic};
+use crate::cache::{Cache, read_json_text, write_atomic};
 use crate::config::InputSize;
 use crate::packaging::hash_files;
 
@@ -161,9 +161,7 @@ impl Catalog {
             &generator_hash[..16],
             size.as_str()
         ));
-        if let Ok(text) = std::fs::read_to_string(&cached)
-            && serde_json::from_str::<serde_json::Value>(&text).is_ok()
-        {
+        if let Some(text) = read_json_text(&cached) {
             return Ok(text);
         }
         let out = self

@@ -241,6 +241,7 @@ impl platform::HostFunction for HostState {
         }
         Ok(
             remember_config(&ctx.cache, ctx.provider.name(), function.as_ref(), &config)
+                .await
                 .map_err(error_to_wit),
         )
     }

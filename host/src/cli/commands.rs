@@ -87,6 +87,7 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
                 }
             }
         }
+        Command::Cache(command) => super::cache::run(&common, command),
         Command::Results(ResultsCommand::Stats { run_dir, json }) => {
             if !run_dir.join(measure::RESULTS).is_file() {
                 anyhow::bail!("{}: no {} here", run_dir.display(), measure::RESULTS);
