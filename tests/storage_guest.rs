@@ -80,7 +80,7 @@ async fn guest_gets_granted_storage_and_denied_everything_else_s3() {
     assert_eq!(got.as_ref(), b"hello from a guest");
 
     // No credential anywhere in what the run wrote.
-    for entry in walk(&run_dir) {
+    for entry in common::files_below(&run_dir) {
         let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
         assert!(
             !text.contains(moto::SECRET_ACCESS_KEY) && !text.contains(moto::ACCESS_KEY_ID),
@@ -88,16 +88,4 @@ async fn guest_gets_granted_storage_and_denied_everything_else_s3() {
             entry.display()
         );
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        if e.file_type().unwrap().is_dir() {
-            out.extend(walk(&e.path()));
-        } else {
-            out.push(e.path());
-        }
-    }
-    out
 }

@@ -163,7 +163,7 @@ impl platform::Host for HostState {
         let python = ctx.config.platforms.local_process.python.clone();
         Ok(ctx
             .catalog
-            .input(&bench, size, &python, &ctx.cache)
+            .run_input(&bench, size, &python, &ctx.cache, ctx.storage.storage())
             .await
             .map_err(|e| Error::Provider(e.to_string())))
     }

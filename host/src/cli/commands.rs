@@ -117,6 +117,7 @@ fn session_options(
         benchmarks_dir: common.benchmarks_dir.clone(),
         seed: run.seed,
         force_rebuild: run.force_rebuild,
+        update_storage: run.update_storage,
         progress: !quiet && std::io::stderr().is_terminal(),
         process_start: Some(process_start),
     }

@@ -94,6 +94,9 @@ pub struct RunArgs {
     /// Rebuild the code package and redeploy even if the cache says nothing changed.
     #[arg(long)]
     pub force_rebuild: bool,
+    /// Upload benchmark inputs to storage even when they are already there.
+    #[arg(long)]
+    pub update_storage: bool,
 }
 
 #[derive(Args, Debug)]

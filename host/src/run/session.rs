@@ -30,6 +30,8 @@ pub struct SessionOptions {
     pub benchmarks_dir: Option<PathBuf>,
     pub seed: Option<u64>,
     pub force_rebuild: bool,
+    /// Upload benchmark inputs even when already present in storage.
+    pub update_storage: bool,
     pub progress: bool,
     /// When the process started (for the first-invocation latency in the manifest).
     pub process_start: Option<Instant>,
@@ -71,6 +73,7 @@ impl Session {
             config.seed = Some(seed);
         }
         config.force_rebuild |= opts.force_rebuild;
+        config.storage.update_inputs |= opts.update_storage;
         let seed = config.seed.unwrap_or_else(rand::random);
         config.seed = Some(seed);
 

@@ -58,6 +58,9 @@ pub struct StorageConfig {
     /// Most bytes a script may upload in one run, KiB.
     #[serde(default = "default_max_total_kib")]
     pub max_total_kib: u64,
+    /// Upload benchmark inputs even when present (`--update-storage`).
+    #[serde(default)]
+    pub update_inputs: bool,
 }
 
 impl Default for StorageConfig {
@@ -72,6 +75,7 @@ impl Default for StorageConfig {
             grants: Vec::new(),
             max_object_kib: default_max_object_kib(),
             max_total_kib: default_max_total_kib(),
+            update_inputs: false,
         }
     }
 }

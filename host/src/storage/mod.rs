@@ -26,6 +26,13 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 
+/// The function-side storage client shipped into code packages (Python, stdlib only):
+/// `import faaslab_storage; faaslab_storage.get().download(bucket, key)`.
+pub const FUNCTION_CLIENT: crate::packaging::WrapperFile = crate::packaging::WrapperFile {
+    name: "faaslab_storage.py",
+    content: include_bytes!("faaslab_storage.py"),
+};
+
 /// Failures of storage operations. Messages never contain credentials.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -25,10 +25,13 @@ use crate::packaging::{CodePackage, WrapperFile, python_package};
 
 pub const NAME: &str = "local-process";
 
-const WRAPPER: &[WrapperFile] = &[WrapperFile {
-    name: "faaslab_server.py",
-    content: include_bytes!("server.py"),
-}];
+const WRAPPER: &[WrapperFile] = &[
+    WrapperFile {
+        name: "faaslab_server.py",
+        content: include_bytes!("server.py"),
+    },
+    crate::storage::FUNCTION_CLIENT,
+];
 
 pub struct LocalProcessProvider {
     settings: Arc<RuntimeSettings>,
