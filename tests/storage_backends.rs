@@ -198,3 +198,27 @@ async fn s3_credentials_are_required_and_never_printed() {
             .any(|(k, v)| k == "FAASLAB_STORAGE_ENDPOINT" && v == &moto.endpoint)
     );
 }
+
+/// moto does not check signatures, so the function-side S3 client's SigV4 is checked
+/// against botocore's (installed with moto in the project venv).
+#[test]
+fn function_side_s3_signatures_match_botocore() {
+    let root = common::repo_root();
+    let python = root.join(".toolchain/venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: run `bash scripts/install-toolchain.sh`",
+        python.display()
+    );
+    let out = std::process::Command::new(python)
+        .arg(root.join("tests/reference/storage_sigv4.py"))
+        .arg(root.join("host/src/storage/faaslab_storage.py"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -68,16 +68,20 @@ class S3Storage:
         self.secret_access_key = secret_access_key
         self.session_token = session_token
 
-    def _request(self, method, bucket, key="", query=None, body=b""):
-        now = datetime.datetime.now(datetime.timezone.utc)
-        amz_date = now.strftime("%Y%m%dT%H%M%SZ")
-        date = amz_date[:8]
+    @staticmethod
+    def _target(bucket, key, query):
+        """Path-style request path and canonical query string."""
         path = "/" + urllib.parse.quote(bucket, safe="") + "/" + urllib.parse.quote(key, safe="/-_.~")
-        query = query or {}
         canonical_query = "&".join(
             f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}"
             for k, v in sorted(query.items())
         )
+        return path, canonical_query
+
+    def _signed_headers(self, method, path, canonical_query, body, now):
+        """Headers of a request signed with SigV4 at time `now` (UTC)."""
+        amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+        date = amz_date[:8]
         payload_hash = hashlib.sha256(body).hexdigest()
         headers = {
             "host": self.host,
@@ -103,6 +107,12 @@ class S3Storage:
             f"AWS4-HMAC-SHA256 Credential={self.access_key_id}/{scope}, "
             f"SignedHeaders={signed}, Signature={signature}"
         )
+        return headers
+
+    def _request(self, method, bucket, key="", query=None, body=b""):
+        path, canonical_query = self._target(bucket, key, query or {})
+        now = datetime.datetime.now(datetime.timezone.utc)
+        headers = self._signed_headers(method, path, canonical_query, body, now)
         headers["content-length"] = str(len(body))
         conn_type = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
         conn = conn_type(self.host, timeout=60)
