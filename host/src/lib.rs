@@ -12,3 +12,4 @@ pub mod measure;
 pub mod packaging;
 pub mod providers;
 pub mod run;
+pub mod storage;

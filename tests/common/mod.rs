@@ -1,6 +1,8 @@
 //! Shared helpers of the integration tests (real processes, real guests).
 #![allow(dead_code)]
 
+pub mod moto;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -62,6 +64,7 @@ impl Sandbox {
             benchmarks_dir: None,
             seed: Some(7),
             force_rebuild: false,
+            update_storage: false,
             progress: false,
             process_start: None,
             resume: None,
@@ -86,4 +89,17 @@ pub fn discards(run_dir: &Path) -> HashMap<String, String> {
 
 pub fn manifest(run_dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(run_dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// Every file below `dir`, recursively.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(files_below(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
 }

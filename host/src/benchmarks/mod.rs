@@ -1,10 +1,14 @@
 //! The benchmark catalog (`benchmarks/<id>/`), input generation and output validation.
 
+mod storage_inputs;
+
+pub use storage_inputs::BenchmarkStorage;
+
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{Cache, write_atomic};
+use crate::cache::{Cache, read_json_text, write_atomic};
 use crate::config::InputSize;
 use crate::packaging::hash_files;
 
@@ -31,6 +35,9 @@ pub struct BenchmarkConfig {
     pub timeout_s: u32,
     pub memory_mb: u32,
     pub languages: Vec<String>,
+    /// Input and output prefixes the benchmark needs in the benchmarks bucket.
+    #[serde(default)]
+    pub storage: Option<BenchmarkStorage>,
 }
 
 #[derive(Debug, Clone)]
@@ -161,23 +168,10 @@ impl Catalog {
             &generator_hash[..16],
             size.as_str()
         ));
-        if let Ok(text) = std::fs::read_to_string(&cached)
-            && serde_json::from_str::<serde_json::Value>(&text).is_ok()
-        {
+        if let Some(text) = read_json_text(&cached) {
             return Ok(text);
         }
-        let out = self
-            .run_tool(
-                benchmark,
-                python,
-                &[
-                    "generate",
-                    &benchmark.dir.display().to_string(),
-                    size.as_str(),
-                    &INPUT_SEED.to_string(),
-                ],
-            )
-            .await?;
+        let out = self.generate(benchmark, size, python, &[]).await?;
         let text = out.trim().to_string();
         if let Err(e) = write_atomic(&cached, text.as_bytes()) {
             tracing::warn!("cannot cache the input of {}: {e}", benchmark.id);
@@ -221,6 +215,21 @@ impl Catalog {
             benchmark: benchmark.id.clone(),
             message: format!("validator printed no verdict: {e}"),
         })
+    }
+
+    /// Run the benchmark's generator (with `extra` arguments after the seed).
+    async fn generate(
+        &self,
+        benchmark: &Benchmark,
+        size: InputSize,
+        python: &str,
+        extra: &[&str],
+    ) -> Result<String, BenchmarkError> {
+        let dir = benchmark.dir.display().to_string();
+        let seed = INPUT_SEED.to_string();
+        let mut args = vec!["generate", &dir, size.as_str(), &seed];
+        args.extend_from_slice(extra);
+        self.run_tool(benchmark, python, &args).await
     }
 
     async fn run_tool(

@@ -7,16 +7,20 @@
 //! <root>/components/<sha256>-<engine>.cwasm             compiled guests
 //! <root>/inputs/<benchmark>/<hash>-<size>.json          generated payloads
 //! <root>/locks/<key>.lock                               cross-process locks
+//! <root>/locks/cache.lock                               shared by every session, exclusive for `cache clean`
 //! ```
 //! Every file is written atomically (temp file + rename). A corrupt entry is reported
 //! as a warning and treated as absent, so it is rebuilt.
 
+mod admin;
 mod lock;
 
+pub use admin::{CacheListing, CleanFilter, CleanReport, ComponentEntry, InputEntry, PackageEntry};
 pub use lock::CacheLock;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -36,18 +40,56 @@ pub struct FunctionRecord {
     pub updated_at: u64,
 }
 
+/// Subdirectories of the cache root.
+const SUBDIRS: [&str; 5] = ["packages", "functions", "components", "inputs", "locks"];
+
 #[derive(Debug, Clone)]
 pub struct Cache {
     root: PathBuf,
+    /// Shared hold on `locks/cache.lock` for as long as any clone is alive, so that
+    /// `faaslab cache clean` never removes entries a running session uses.
+    _session: Option<Arc<CacheLock>>,
 }
 
 impl Cache {
+    /// Open (creating it if needed) for a session: holds the cache's shared lock.
     pub fn open(root: impl Into<PathBuf>) -> std::io::Result<Self> {
         let root = root.into();
-        for sub in ["packages", "functions", "components", "inputs", "locks"] {
+        for sub in SUBDIRS {
             std::fs::create_dir_all(root.join(sub))?;
         }
-        Ok(Self { root })
+        let session = CacheLock::acquire_shared(&Self::session_lock_path(&root))?;
+        Ok(Self {
+            root,
+            _session: Some(Arc::new(session)),
+        })
+    }
+
+    /// Open with the cache's exclusive lock (for cleaning); `Ok(None)` while another
+    /// faaslab process has the cache open.
+    pub fn open_exclusive(root: impl Into<PathBuf>) -> std::io::Result<Option<Self>> {
+        let root = root.into();
+        for sub in SUBDIRS {
+            std::fs::create_dir_all(root.join(sub))?;
+        }
+        Ok(
+            CacheLock::try_acquire(&Self::session_lock_path(&root))?.map(|lock| Self {
+                root,
+                _session: Some(Arc::new(lock)),
+            }),
+        )
+    }
+
+    /// Look at a cache without creating or locking anything (for listing).
+    pub fn inspect(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            _session: None,
+        }
+    }
+
+    fn session_lock_path(root: &Path) -> PathBuf {
+        root.join("locks").join("cache.lock")
     }
 
     pub fn root(&self) -> &Path {
@@ -66,7 +108,7 @@ impl Cache {
         self.root.join("inputs").join(benchmark)
     }
 
-    fn function_path(&self, platform: &str, name: &str) -> PathBuf {
+    pub fn function_path(&self, platform: &str, name: &str) -> PathBuf {
         self.root
             .join("functions")
             .join(platform)
@@ -106,6 +148,20 @@ impl Cache {
 
 /// Read a JSON cache entry; unreadable or corrupt → warning + `None` (rebuilt by caller).
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    read_entry(path, |b| {
+        serde_json::from_slice(b).map_err(|e| e.to_string())
+    })
+}
+
+/// A JSON cache entry as text, if it is valid JSON (else as [`read_json`]).
+pub fn read_json_text(path: &Path) -> Option<String> {
+    read_entry(path, |b| {
+        serde_json::from_slice::<serde::de::IgnoredAny>(b).map_err(|e| e.to_string())?;
+        String::from_utf8(b.to_vec()).map_err(|e| e.to_string())
+    })
+}
+
+fn read_entry<T>(path: &Path, parse: impl FnOnce(&[u8]) -> Result<T, String>) -> Option<T> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
@@ -117,7 +173,7 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
             return None;
         }
     };
-    match serde_json::from_slice(&bytes) {
+    match parse(&bytes) {
         Ok(v) => Some(v),
         Err(e) => {
             tracing::warn!(

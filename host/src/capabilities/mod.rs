@@ -7,6 +7,7 @@ pub mod log;
 pub mod platform;
 mod random;
 mod results;
+pub mod storage;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -37,6 +38,8 @@ pub struct RunContext {
     pub recorder: Arc<Recorder>,
     pub events: JsonlWriter,
     pub deployments: Mutex<Vec<DeploymentInfo>>,
+    /// The run's object storage, as granted to the script.
+    pub storage: Arc<storage::StorageCapability>,
     /// Wall-clock deadline of the whole run.
     pub deadline: Instant,
 }

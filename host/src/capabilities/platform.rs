@@ -178,7 +178,7 @@ impl platform::Host for HostState {
         let python = ctx.config.platforms.local_process.python.clone();
         Ok(ctx
             .catalog
-            .input(&bench, size, &python, &ctx.cache)
+            .run_input(&bench, size, &python, &ctx.cache, ctx.storage.storage())
             .await
             .map_err(|e| Error::Provider(e.to_string())))
     }
@@ -301,6 +301,7 @@ impl platform::HostFunction for HostState {
         }
         Ok(
             remember_config(&ctx.cache, ctx.provider.name(), function.as_ref(), &config)
+                .await
                 .map_err(error_to_wit),
         )
     }

@@ -88,6 +88,7 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
                 }
             }
         }
+        Command::Cache(command) => super::cache::run(&common, command),
         Command::Results(ResultsCommand::Stats { run_dir, json }) => {
             if !run_dir.join(measure::RESULTS).is_file() {
                 anyhow::bail!("{}: no {} here", run_dir.display(), measure::RESULTS);
@@ -117,6 +118,7 @@ fn session_options(
         benchmarks_dir: common.benchmarks_dir.clone(),
         seed: run.seed,
         force_rebuild: run.force_rebuild,
+        update_storage: run.update_storage,
         progress: !quiet && std::io::stderr().is_terminal(),
         process_start: Some(process_start),
         resume: None,

@@ -1,5 +1,6 @@
 //! The `faaslab` command line.
 
+mod cache;
 mod commands;
 
 use std::path::PathBuf;
@@ -49,6 +50,28 @@ pub enum Command {
     /// Statistics of finished runs.
     #[command(subcommand)]
     Results(ResultsCommand),
+    /// Inspect and clean the cache (docs/cache.md).
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CacheCommand {
+    /// List deployed functions, code packages, inputs and compiled guests.
+    List {
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove cache entries (all of them, or those of a benchmark and/or platform).
+    Clean {
+        /// Only entries of this benchmark (functions, packages, inputs).
+        #[arg(long)]
+        benchmark: Option<String>,
+        /// Only entries of this platform (functions, packages).
+        #[arg(long)]
+        platform: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -71,6 +94,9 @@ pub struct RunArgs {
     /// Rebuild the code package and redeploy even if the cache says nothing changed.
     #[arg(long)]
     pub force_rebuild: bool,
+    /// Upload benchmark inputs to storage even when they are already there.
+    #[arg(long)]
+    pub update_storage: bool,
 }
 
 #[derive(Args, Debug)]

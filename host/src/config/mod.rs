@@ -93,6 +93,9 @@ pub struct RunConfig {
     /// Rebuild and redeploy even when the cache says nothing changed.
     #[serde(default)]
     pub force_rebuild: bool,
+    /// Object storage: backend, and what the script may touch (docs/storage.md).
+    #[serde(default)]
+    pub storage: crate::storage::StorageConfig,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -210,6 +213,9 @@ impl RunConfig {
         self.limits
             .validate()
             .map_err(|(field, msg)| ConfigError::field(src, &format!("limits.{field}"), msg))?;
+        self.storage
+            .validate()
+            .map_err(|(field, msg)| ConfigError::field(src, &format!("storage.{field}"), msg))?;
         let lp = &self.platforms.local_process;
         if lp.max_instances == 0 {
             return Err(ConfigError::field(

@@ -10,4 +10,4 @@ wasmtime::component::bindgen!({
     },
 });
 
-pub use self::faaslab::host::{clock, log, platform, random, results, types};
+pub use self::faaslab::host::{clock, log, platform, random, results, storage, types};

@@ -66,6 +66,35 @@ pub fn list_tree(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
+/// Written last into every package: each file's size, checked before a cached package
+/// is reused (a package truncated or partly deleted is rebuilt).
+pub const PACKAGE_MANIFEST: &str = ".faaslab-package.json";
+
+fn write_package_manifest(dir: &Path) -> std::io::Result<()> {
+    let files: std::collections::BTreeMap<String, u64> = list_tree(dir)?
+        .into_iter()
+        .map(|(rel, path)| Ok((rel, std::fs::metadata(path)?.len())))
+        .collect::<std::io::Result<_>>()?;
+    let json = serde_json::to_vec_pretty(&files).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join(PACKAGE_MANIFEST), json)
+}
+
+/// Whether a cached package is whole: every file of its manifest there with its size.
+pub fn check_package(dir: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(dir.join(PACKAGE_MANIFEST))
+        .map_err(|e| format!("{PACKAGE_MANIFEST}: {e}"))?;
+    let files: std::collections::BTreeMap<String, u64> =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{PACKAGE_MANIFEST}: {e}"))?;
+    for (rel, size) in files {
+        match std::fs::metadata(dir.join(&rel)) {
+            Ok(m) if m.len() == size => {}
+            Ok(m) => return Err(format!("{rel} has {} bytes, expected {size}", m.len())),
+            Err(e) => return Err(format!("{rel}: {e}")),
+        }
+    }
+    Ok(())
+}
+
 /// A file the platform adds to every package (its wrapper / server).
 pub struct WrapperFile {
     pub name: &'static str,
@@ -98,13 +127,25 @@ pub async fn python_package(
     }
     let hash = hex::encode(h.finalize());
     let location = packages_dir.join(&hash);
+    let mut force_rebuild = force_rebuild;
     if location.is_dir() && !force_rebuild {
-        return Ok(CodePackage {
-            benchmark: benchmark.to_string(),
-            hash,
-            location,
-            built: false,
-        });
+        match check_package(&location) {
+            Ok(()) => {
+                return Ok(CodePackage {
+                    benchmark: benchmark.to_string(),
+                    hash,
+                    location,
+                    built: false,
+                });
+            }
+            Err(why) => {
+                tracing::warn!(
+                    "cached code package {} is damaged ({why}); rebuilding it",
+                    location.display()
+                );
+                force_rebuild = true;
+            }
+        }
     }
     let tmp = packages_dir.join(format!(".build-{}", uuid::Uuid::new_v4().simple()));
     let result = build_into(&tmp, &sources, wrapper, python).await;
@@ -182,5 +223,5 @@ async fn build_into(
             )));
         }
     }
-    Ok(())
+    write_package_manifest(dir).map_err(|e| io("writing the package manifest", e))
 }

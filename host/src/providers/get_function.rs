@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Function, FunctionConfig, Provider, ProviderError, ProviderResult, Resources};
 use crate::benchmarks::Benchmark;
-use crate::cache::{Cache, FunctionRecord, now_s};
+use crate::cache::{Cache, CacheLock, FunctionRecord, now_s};
 
 /// What `get_function` had to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,12 +51,7 @@ pub async fn get_function(
 ) -> ProviderResult<Deployment> {
     let name = provider.default_function_name(resources, benchmark, config);
     let platform = provider.name();
-    let lock_cache = cache.clone();
-    let lock_key = format!("function-{platform}-{name}");
-    let _lock = tokio::task::spawn_blocking(move || lock_cache.lock(&lock_key))
-        .await
-        .map_err(|e| ProviderError::Failed(format!("cache lock task: {e}")))?
-        .map_err(|e| ProviderError::io("taking the cache lock", e))?;
+    let _lock = lock_function(cache, platform, &name).await?;
 
     let package = provider
         .package_code(benchmark, config, cache, force_rebuild)
@@ -112,13 +107,26 @@ pub async fn get_function(
     })
 }
 
-/// Remember a configuration change made during a run (e.g. by a memory sweep).
-pub fn remember_config(
+/// The cross-process lock of one function's cache entry (taken without blocking the
+/// async runtime).
+async fn lock_function(cache: &Cache, platform: &str, name: &str) -> ProviderResult<CacheLock> {
+    let lock_cache = cache.clone();
+    let lock_key = format!("function-{platform}-{name}");
+    tokio::task::spawn_blocking(move || lock_cache.lock(&lock_key))
+        .await
+        .map_err(|e| ProviderError::Failed(format!("cache lock task: {e}")))?
+        .map_err(|e| ProviderError::io("taking the cache lock", e))
+}
+
+/// Remember a configuration change made during a run (e.g. by a memory sweep), under
+/// the function's lock so a concurrent deployment is not overwritten.
+pub async fn remember_config(
     cache: &Cache,
     platform: &str,
     function: &dyn Function,
     config: &FunctionConfig,
 ) -> ProviderResult<()> {
+    let _lock = lock_function(cache, platform, function.name()).await?;
     let Some(mut record) = cache.load_function(platform, function.name()) else {
         return Ok(());
     };

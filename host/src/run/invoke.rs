@@ -59,7 +59,13 @@ pub async fn invoke_benchmark(
         }
         None => {
             ctx.catalog
-                .input(&bench, opts.size, &python, &ctx.cache)
+                .run_input(
+                    &bench,
+                    opts.size,
+                    &python,
+                    &ctx.cache,
+                    ctx.storage.storage(),
+                )
                 .await?
         }
     };

@@ -10,12 +10,14 @@ use indicatif::ProgressBar;
 use crate::benchmarks::{Catalog, default_benchmarks_dir};
 use crate::cache::{Cache, write_atomic};
 use crate::capabilities::RunContext;
+use crate::capabilities::storage::StorageCapability;
 use crate::config::{RunConfig, default_cache_dir};
 use crate::driver::Recorder;
 use crate::measure::{
     self, JsonlWriter, MachineInfo, Manifest, RunStatus, RunSummary, ScriptInfo, now_rfc3339,
 };
 use crate::providers::{PLATFORMS, Provider, Resources, local_process};
+use crate::storage::Storage;
 
 /// Where a session reads and writes.
 #[derive(Debug, Clone, Default)]
@@ -28,6 +30,8 @@ pub struct SessionOptions {
     pub benchmarks_dir: Option<PathBuf>,
     pub seed: Option<u64>,
     pub force_rebuild: bool,
+    /// Upload benchmark inputs even when already present in storage.
+    pub update_storage: bool,
     pub progress: bool,
     /// When the process started (for the first-invocation latency in the manifest).
     pub process_start: Option<Instant>,
@@ -94,6 +98,7 @@ impl Session {
                 config.seed = Some(seed);
             }
             config.force_rebuild |= opts.force_rebuild;
+            config.storage.update_inputs |= opts.update_storage;
         }
         let seed = config.seed.unwrap_or_else(rand::random);
         config.seed = Some(seed);
@@ -129,13 +134,18 @@ impl Session {
         std::fs::create_dir_all(run_dir.join(measure::LOGS_DIR))
             .with_context(|| format!("cannot create the run directory {}", run_dir.display()))?;
 
+        let storage = Arc::new(
+            Storage::open(&config.storage, &config.resource_id, cache.root())
+                .with_context(|| format!("{config_name}: field `storage`"))?,
+        );
         let provider: Arc<dyn Provider> = match config.platform.as_str() {
             local_process::NAME => Arc::new(
                 local_process::LocalProcessProvider::new(
                     &config.platforms.local_process,
                     run_dir.join(measure::LOGS_DIR),
                 )
-                .await?,
+                .await?
+                .with_function_env(storage.function_env()),
             ),
             other => bail!("{config_name}: field `platform`: unsupported platform `{other}`"),
         };
@@ -216,6 +226,7 @@ impl Session {
             recorder,
             events,
             deployments: Mutex::new(Vec::new()),
+            storage: Arc::new(StorageCapability::new(storage)),
             deadline,
         });
         Ok(Self {

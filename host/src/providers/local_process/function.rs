@@ -25,6 +25,8 @@ pub struct RuntimeSettings {
     pub max_instances: u32,
     pub ready_timeout: Duration,
     pub idle_timeout: Option<Duration>,
+    /// Extra environment of every instance (storage endpoint and credentials).
+    pub env: Vec<(String, String)>,
 }
 
 struct PoolState {
@@ -171,6 +173,7 @@ impl LocalFunction {
             package_dir: &package_dir,
             memory_mb,
             ready_timeout: self.settings.ready_timeout,
+            env: &self.settings.env,
         };
         Instance::start(spec, generation)
             .await

@@ -38,6 +38,8 @@ pub struct InstanceSpec<'a> {
     pub memory_mb: u32,
     pub log_path: PathBuf,
     pub ready_timeout: Duration,
+    /// Extra environment (storage endpoint and credentials).
+    pub env: &'a [(String, String)],
 }
 
 pub struct Instance {
@@ -75,6 +77,7 @@ impl Instance {
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .env("FAASLAB_INSTANCE_ID", &spec.id)
             .env("FAASLAB_CODE_DIR", spec.package_dir)
+            .envs(spec.env.iter().map(|(k, v)| (k, v)))
             .current_dir(spec.package_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))

@@ -25,10 +25,13 @@ use crate::packaging::{CodePackage, WrapperFile, python_package};
 
 pub const NAME: &str = "local-process";
 
-const WRAPPER: &[WrapperFile] = &[WrapperFile {
-    name: "faaslab_server.py",
-    content: include_bytes!("server.py"),
-}];
+const WRAPPER: &[WrapperFile] = &[
+    WrapperFile {
+        name: "faaslab_server.py",
+        content: include_bytes!("server.py"),
+    },
+    crate::storage::FUNCTION_CLIENT,
+];
 
 pub struct LocalProcessProvider {
     settings: Arc<RuntimeSettings>,
@@ -46,9 +49,16 @@ impl LocalProcessProvider {
                 max_instances: config.max_instances,
                 ready_timeout: Duration::from_secs(config.ready_timeout_s),
                 idle_timeout: config.idle_timeout_s.map(Duration::from_secs_f64),
+                env: Vec::new(),
             }),
             functions: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Extra environment for every instance (e.g. how to reach the run's storage).
+    pub fn with_function_env(mut self, env: Vec<(String, String)>) -> Self {
+        Arc::make_mut(&mut self.settings).env = env;
+        self
     }
 
     fn registered(&self, name: &str) -> ProviderResult<Arc<LocalFunction>> {

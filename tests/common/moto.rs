@@ -1,0 +1,83 @@
+//! A real S3-compatible server for the storage tests: moto's server mode, from the
+//! project venv (`scripts/install-toolchain.sh` installs `moto[server]`), on a free
+//! loopback port, killed when dropped.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::repo_root;
+
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+/// Credentials moto accepts (it accepts any); written to a file the config names.
+pub const ACCESS_KEY_ID: &str = "faaslab-test-key";
+pub const SECRET_ACCESS_KEY: &str = "faaslab-test-secret-8c1f7e2b";
+
+impl Moto {
+    pub fn start() -> Moto {
+        let bin = repo_root().join(".toolchain/venv/bin/moto_server");
+        assert!(
+            bin.is_file(),
+            "{} is missing: run `bash scripts/install-toolchain.sh` (installs moto[server] \
+             into .toolchain/venv); the S3 tests need a real S3-compatible server",
+            bin.display()
+        );
+        for _attempt in 0..3 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let mut child = Command::new(&bin)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+            let t0 = Instant::now();
+            while t0.elapsed() < Duration::from_secs(60) {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // port taken meanwhile: try another
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Moto {
+                        child,
+                        endpoint: format!("http://127.0.0.1:{port}"),
+                    };
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("moto_server did not start listening on 127.0.0.1");
+    }
+
+    /// A credentials file for `storage.s3.credentials_file`.
+    pub fn credentials_file(dir: &Path) -> PathBuf {
+        let p = dir.join("s3-credentials.json");
+        std::fs::write(
+            &p,
+            serde_json::json!({
+                "access_key_id": ACCESS_KEY_ID,
+                "secret_access_key": SECRET_ACCESS_KEY,
+            })
+            .to_string(),
+        )
+        .unwrap();
+        p
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
