@@ -18,6 +18,7 @@ use crate::run::{InvokeOptions, SessionOptions, invoke_benchmark, run_experiment
 pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCode> {
     let common = cli.common;
     match cli.command {
+        Command::Images(cmd) => super::docker_commands::images(&common, cmd).await,
         Command::Experiment(ExperimentCommand::Run(args)) => {
             let opts = session_options(&common, &args.run, process_start, cli.quiet);
             let cache_dir = opts.cache_dir.clone().unwrap_or_else(default_cache_dir);

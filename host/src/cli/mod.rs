@@ -1,6 +1,7 @@
 //! The `faaslab` command line.
 
 mod commands;
+mod docker_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,23 @@ pub enum Command {
     /// Statistics of finished runs.
     #[command(subcommand)]
     Results(ResultsCommand),
+    /// Docker images of the local-docker platform.
+    #[command(subcommand)]
+    Images(ImagesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImagesCommand {
+    /// Build the Python base, run and build images (debootstrap or the configured
+    /// public base image); images already built from the same recipe are kept.
+    Build {
+        /// Run configuration whose `platforms.local-docker` section to use.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Rebuild even when the images exist (debootstrap too).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -3,6 +3,7 @@
 mod function_config;
 mod get_function;
 pub mod http_client;
+pub mod local_docker;
 pub mod local_process;
 
 pub use function_config::{Architecture, FunctionConfig};
@@ -20,7 +21,7 @@ use crate::cache::{Cache, FunctionRecord};
 use crate::packaging::CodePackage;
 
 /// Names of the platforms this build supports.
-pub const PLATFORMS: &[&str] = &["local-process"];
+pub const PLATFORMS: &[&str] = &["local-process", "local-docker"];
 
 /// Failures of provider operations.
 #[derive(Debug, thiserror::Error)]

@@ -15,7 +15,7 @@ use crate::driver::Recorder;
 use crate::measure::{
     self, JsonlWriter, MachineInfo, Manifest, RunStatus, RunSummary, ScriptInfo, now_rfc3339,
 };
-use crate::providers::{PLATFORMS, Provider, Resources, local_process};
+use crate::providers::{PLATFORMS, Provider, Resources, local_docker, local_process};
 
 /// Where a session reads and writes.
 #[derive(Debug, Clone, Default)]
@@ -92,6 +92,13 @@ impl Session {
             local_process::NAME => Arc::new(
                 local_process::LocalProcessProvider::new(
                     &config.platforms.local_process,
+                    run_dir.join(measure::LOGS_DIR),
+                )
+                .await?,
+            ),
+            local_docker::NAME => Arc::new(
+                local_docker::LocalDockerProvider::new(
+                    &config.platforms.local_docker,
                     run_dir.join(measure::LOGS_DIR),
                 )
                 .await?,

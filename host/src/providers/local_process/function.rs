@@ -265,27 +265,37 @@ impl Trigger for LocalFunction {
             Ok(Ok(reply)) => reply,
         };
         inv.memory_peak_kib = instance.memory_peak_kib();
-        match serde_json::from_slice::<Reply>(&reply.body) {
-            Ok(r) if r.request_id != request.request_id => {
-                inv.failure = Some(format!("reply for request {} instead", r.request_id));
-            }
-            Ok(r) => {
-                inv.reported_cold = Some(r.is_cold);
-                inv.begin_us = Some(r.begin_us);
-                inv.end_us = Some(r.end_us);
-                inv.exec_time_us = r.exec_time_us;
-                inv.provider_time_us = r.provider_time_us;
-                inv.output = r.output.map(|o| o.get().to_string()).unwrap_or_default();
-                inv.failure = r.failure;
-                if r.instance_id != instance.id {
-                    inv.failure = Some(format!("reply from instance {}", r.instance_id));
-                }
-            }
-            Err(e) => {
-                inv.failure = Some(format!("malformed reply (status {}): {e}", reply.status));
-            }
-        }
+        fill_from_reply(&mut inv, &reply, &instance.id);
         self.release(instance);
         inv
+    }
+}
+
+/// Fill an invocation from an instance server's reply (docs/handler-protocol.md);
+/// shared by the local platforms.
+pub(crate) fn fill_from_reply(
+    inv: &mut Invocation,
+    reply: &crate::providers::http_client::HttpReply,
+    instance_id: &str,
+) {
+    match serde_json::from_slice::<Reply>(&reply.body) {
+        Ok(r) if r.request_id != inv.request_id => {
+            inv.failure = Some(format!("reply for request {} instead", r.request_id));
+        }
+        Ok(r) => {
+            inv.reported_cold = Some(r.is_cold);
+            inv.begin_us = Some(r.begin_us);
+            inv.end_us = Some(r.end_us);
+            inv.exec_time_us = r.exec_time_us;
+            inv.provider_time_us = r.provider_time_us;
+            inv.output = r.output.map(|o| o.get().to_string()).unwrap_or_default();
+            inv.failure = r.failure;
+            if r.instance_id != instance_id {
+                inv.failure = Some(format!("reply from instance {}", r.instance_id));
+            }
+        }
+        Err(e) => {
+            inv.failure = Some(format!("malformed reply (status {}): {e}", reply.status));
+        }
     }
 }
