@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-toolchain.sh
 bash scripts/build-guests.sh
+bash scripts/docker-images.sh
 cargo test --workspace --no-fail-fast -- --test-threads=2 "$@"
