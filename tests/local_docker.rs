@@ -245,3 +245,53 @@ async fn one_byte_change_rebuilds_once_and_updates_code_once() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requirements_are_installed_in_a_build_container_and_failures_show_the_log() {
+    let sb = Sandbox::new();
+    let bench = benchmarks_copy(&sb);
+    let dep = bench.join("902.deps");
+    copy_dir(&bench.join("010.sleep"), &dep);
+    std::fs::write(dep.join("python/requirements.txt"), "six==1.17.0\n").unwrap();
+    std::fs::write(
+        dep.join("python/function.py"),
+        "import six\n\ndef handler(event):\n    return {'six': six.__version__, 'file': six.__file__}\n",
+    )
+    .unwrap();
+    let cfg = sb.write_config(
+        "c.json",
+        &json!({"benchmark": "902.deps", "platform": "local-docker", "resource_id": "t-deps"}),
+    );
+    let mut opts = sb.options(&cfg, "run");
+    opts.benchmarks_dir = Some(bench.clone());
+    let r = invoke_benchmark(&invoke("902.deps", 1, None, Some("{}")), &opts)
+        .await
+        .unwrap();
+    let recs = records(&r.run_dir);
+    assert!(recs[0].failure.is_none(), "{:?}", recs[0]);
+    assert!(recs[0].output.contains("1.17.0"), "{:?}", recs[0]);
+    assert!(
+        recs[0].output.contains("/code/deps/six.py"),
+        "{:?}",
+        recs[0]
+    );
+    let pkg = sb
+        .path()
+        .join("cache/packages/local-docker/902.deps")
+        .join(&r.deployment.code_hash);
+    assert!(pkg.join("build.log").is_file());
+
+    // A requirement that cannot be installed: the error carries the log's tail.
+    std::fs::write(
+        dep.join("python/requirements.txt"),
+        "six==1.17.0\n/nonexistent/not-a-package.whl\n",
+    )
+    .unwrap();
+    let mut opts = sb.options(&cfg, "run2");
+    opts.benchmarks_dir = Some(bench);
+    let Err(err) = invoke_benchmark(&invoke("902.deps", 1, None, Some("{}")), &opts).await else {
+        panic!("a broken requirement built");
+    };
+    let msg = format!("{err:#}");
+    assert!(msg.contains("not-a-package"), "{msg}");
+}

@@ -19,6 +19,15 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
     let common = cli.common;
     match cli.command {
         Command::Images(cmd) => super::docker_commands::images(&common, cmd).await,
+        Command::Benchmark(BenchmarkCommand::Package {
+            benchmark,
+            config,
+            platform,
+            force_rebuild,
+        }) => {
+            super::docker_commands::package(&common, &benchmark, config, platform, force_rebuild)
+                .await
+        }
         Command::Experiment(ExperimentCommand::Run(args)) => {
             let opts = session_options(&common, &args.run, process_start, cli.quiet);
             let cache_dir = opts.cache_dir.clone().unwrap_or_else(default_cache_dir);

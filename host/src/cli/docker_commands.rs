@@ -1,10 +1,16 @@
 //! Commands of the Docker platform: images, packaging, local start/stop.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::{Context, bail};
+
 use super::{CommonArgs, ImagesCommand};
+use crate::benchmarks::{Catalog, default_benchmarks_dir};
+use crate::cache::Cache;
 use crate::config::{RunConfig, default_cache_dir};
 use crate::docker::{self, images};
+use crate::providers::{PLATFORMS, Provider, local_docker, local_process};
 
 pub async fn images(common: &CommonArgs, cmd: ImagesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
@@ -23,4 +29,50 @@ pub async fn images(common: &CommonArgs, cmd: ImagesCommand) -> anyhow::Result<E
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `faaslab benchmark package`: build (or find) the code package of a benchmark.
+pub async fn package(
+    common: &CommonArgs,
+    benchmark: &str,
+    config: Option<PathBuf>,
+    platform: Option<String>,
+    force_rebuild: bool,
+) -> anyhow::Result<ExitCode> {
+    let config = RunConfig::load(config.as_deref())?;
+    let platform = platform.unwrap_or_else(|| config.platform.clone());
+    let catalog = Catalog::open(
+        common
+            .benchmarks_dir
+            .clone()
+            .unwrap_or_else(default_benchmarks_dir),
+    )?;
+    let bench = catalog.get(benchmark)?;
+    let cache_dir = common.cache_dir.clone().unwrap_or_else(default_cache_dir);
+    let cache = Cache::open(&cache_dir)
+        .with_context(|| format!("cannot open the cache at {}", cache_dir.display()))?;
+    let logs = std::env::temp_dir().join("faaslab-package-logs");
+    let provider: Box<dyn Provider> = match platform.as_str() {
+        local_docker::NAME => Box::new(
+            local_docker::LocalDockerProvider::new(&config.platforms.local_docker, logs).await?,
+        ),
+        local_process::NAME => Box::new(
+            local_process::LocalProcessProvider::new(&config.platforms.local_process, logs).await?,
+        ),
+        other => bail!(
+            "unsupported platform `{other}` (known: {})",
+            PLATFORMS.join(", ")
+        ),
+    };
+    let package = provider
+        .package_code(&bench, &config.function, &cache, force_rebuild)
+        .await?;
+    println!(
+        "{} {} {}\n{}",
+        package.benchmark,
+        if package.built { "built" } else { "cached" },
+        package.hash,
+        package.location.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -105,6 +105,20 @@ pub enum BenchmarkCommand {
     List,
     /// Deploy a benchmark and invoke it.
     Invoke(InvokeArgs),
+    /// Build a benchmark's code package for the configured platform (cached).
+    Package {
+        /// Benchmark id, e.g. 110.dynamic-html.
+        benchmark: String,
+        /// Run configuration (its `platform` and `function.language`).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Platform instead of the config's.
+        #[arg(long)]
+        platform: Option<String>,
+        /// Rebuild even if the cache holds the package.
+        #[arg(long)]
+        force_rebuild: bool,
+    },
 }
 
 #[derive(Args, Debug)]

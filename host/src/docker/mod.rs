@@ -1,6 +1,7 @@
 //! The Docker engine as faaslab uses it (bollard): connecting with one clear error,
 //! the images faaslab builds from local parts, and the labels that mark what is ours.
 
+pub mod build;
 pub mod images;
 
 use bollard::Docker;

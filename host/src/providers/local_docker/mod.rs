@@ -6,7 +6,7 @@
 mod container;
 mod function;
 
-pub use container::{Addressing, cpu_shares};
+pub use container::{Addressing, cpu_shares, logs_text, remove_now as remove_container};
 pub use function::{DockerFunction, DockerSettings};
 
 use std::collections::HashMap;
@@ -26,12 +26,13 @@ use crate::benchmarks::Benchmark;
 use crate::cache::{Cache, FunctionRecord};
 use crate::config::LocalDockerConfig;
 use crate::docker::{self, LABEL_MANAGED, LABEL_PURPOSE, LABEL_SESSION, images};
-use crate::packaging::{CodePackage, python_package};
+use crate::packaging::CodePackage;
 
 pub const NAME: &str = "local-docker";
 
 pub struct LocalDockerProvider {
     settings: Arc<DockerSettings>,
+    images: images::ImageSet,
     functions: Mutex<HashMap<String, Arc<DockerFunction>>>,
 }
 
@@ -49,7 +50,7 @@ impl LocalDockerProvider {
         Ok(Self {
             settings: Arc::new(DockerSettings {
                 docker,
-                run_image: set.run,
+                run_image: set.run.clone(),
                 session: uuid::Uuid::new_v4().simple().to_string(),
                 logs_dir,
                 max_instances: config.max_instances,
@@ -57,6 +58,7 @@ impl LocalDockerProvider {
                 addressing,
             }),
             functions: Mutex::new(HashMap::new()),
+            images: set,
         })
     }
 
@@ -144,12 +146,20 @@ impl Provider for LocalDockerProvider {
                 benchmark.id, config.language
             )));
         }
-        python_package(
+        let docker = &self.settings.docker;
+        images::require(docker, &self.images, true).await?;
+        let image_id = images::image_id(docker, &self.images.build).await?;
+        docker::build::python_package_in_container(
+            &docker::build::BuildImage {
+                docker,
+                image: &self.images.build,
+                image_id: &image_id,
+                host_python: "python3",
+            },
             &benchmark.id,
             &code_dir,
             super::local_process::WRAPPER,
             &cache.packages_dir(NAME, &benchmark.id),
-            "python3",
             force_rebuild,
         )
         .await
