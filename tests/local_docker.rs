@@ -295,3 +295,79 @@ async fn requirements_are_installed_in_a_build_container_and_failures_show_the_l
     let msg = format!("{err:#}");
     assert!(msg.contains("not-a-package"), "{msg}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_start_stop_round_trip_leaves_no_container() {
+    let sb = Sandbox::new();
+    let out = sb.path().join("local.json");
+    let cfg = sb.write_config(
+        "c.json",
+        &json!({"benchmark": "110.dynamic-html", "resource_id": "t-local"}),
+    );
+    let faaslab = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_faaslab"))
+            .arg("--cache-dir")
+            .arg(sb.path().join("cache"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let out_s = out.to_str().unwrap();
+    faaslab(&[
+        "local",
+        "start",
+        "110.dynamic-html",
+        "test",
+        out_s,
+        "--instances",
+        "2",
+        "--measure-interval",
+        "50",
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let endpoints = file["endpoints"].as_array().unwrap();
+    assert_eq!(endpoints.len(), 2);
+    let function = file["function"].as_str().unwrap().to_string();
+    assert_eq!(leftover(&function).await.len(), 2);
+    // The endpoint serves the input.
+    let url = endpoints[0]["url"].as_str().unwrap();
+    let addr: std::net::SocketAddr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let (mut conn, _) = faaslab::providers::http_client::HttpConnection::connect(addr)
+        .await
+        .unwrap();
+    let reply = conn
+        .request(
+            hyper::Method::POST,
+            "/",
+            &[("x-faaslab-request-id", "r1")],
+            bytes::Bytes::from(file["input"].to_string()),
+        )
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+    assert!(body["failure"].is_null(), "{body}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    faaslab(&["local", "stop", out_s]);
+    assert!(
+        leftover(&function).await.is_empty(),
+        "containers left behind"
+    );
+    let stats: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.with_extension("memory-stats.json")).unwrap())
+            .unwrap();
+    for s in stats.as_array().unwrap() {
+        assert!(s["samples"].as_u64().unwrap() >= 2, "{s}");
+        assert!(s["max_kib"].as_u64().unwrap() > 1000, "{s}");
+    }
+}

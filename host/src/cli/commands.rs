@@ -19,6 +19,7 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
     let common = cli.common;
     match cli.command {
         Command::Images(cmd) => super::docker_commands::images(&common, cmd).await,
+        Command::Local(cmd) => super::docker_commands::local(&common, cmd).await,
         Command::Benchmark(BenchmarkCommand::Package {
             benchmark,
             config,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
-use super::{CommonArgs, ImagesCommand};
+use super::{CommonArgs, ImagesCommand, LocalCommand};
 use crate::benchmarks::{Catalog, default_benchmarks_dir};
 use crate::cache::Cache;
 use crate::config::{RunConfig, default_cache_dir};
@@ -75,4 +75,64 @@ pub async fn package(
         package.location.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `faaslab local start|stop`.
+pub async fn local(common: &CommonArgs, cmd: LocalCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        LocalCommand::Start {
+            benchmark,
+            size,
+            out,
+            instances,
+            measure_interval,
+            config,
+        } => {
+            let config = RunConfig::load(config.as_deref())?;
+            let catalog = Catalog::open(
+                common
+                    .benchmarks_dir
+                    .clone()
+                    .unwrap_or_else(default_benchmarks_dir),
+            )?;
+            let cache_dir = common.cache_dir.clone().unwrap_or_else(default_cache_dir);
+            let cache = Cache::open(&cache_dir)
+                .with_context(|| format!("cannot open the cache at {}", cache_dir.display()))?;
+            let file = docker::local::start(docker::local::StartOptions {
+                config: &config,
+                catalog: &catalog,
+                cache: &cache,
+                benchmark: &benchmark,
+                size,
+                instances,
+                measure_interval_ms: measure_interval,
+                out: &out,
+            })
+            .await?;
+            for e in &file.endpoints {
+                println!("{} {}", e.instance_id, e.url);
+            }
+            println!("written: {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        LocalCommand::Stop { out } => {
+            let (stats, path) = docker::local::stop(&out).await?;
+            for s in &stats {
+                println!(
+                    "{} samples {} mean {} KiB max {} KiB peak {} KiB",
+                    s.instance_id,
+                    s.samples,
+                    s.mean_kib,
+                    s.max_kib,
+                    s.peak_kib.unwrap_or(0)
+                );
+            }
+            println!("written: {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        LocalCommand::Sample { out } => {
+            docker::local::sample(&out).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

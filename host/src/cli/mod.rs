@@ -50,9 +50,37 @@ pub enum Command {
     /// Statistics of finished runs.
     #[command(subcommand)]
     Results(ResultsCommand),
+    /// Containers of a benchmark left running for outside tools (SeBS `local`).
+    #[command(subcommand)]
+    Local(LocalCommand),
     /// Docker images of the local-docker platform.
     #[command(subcommand)]
     Images(ImagesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LocalCommand {
+    /// Start containers of a benchmark; write their endpoints and the input to OUT.
+    Start {
+        benchmark: String,
+        #[arg(value_parser = parse_size)]
+        size: InputSize,
+        out: PathBuf,
+        /// How many containers.
+        #[arg(long, default_value_t = 1)]
+        instances: u32,
+        /// Sample the containers' memory every this many ms (until `local stop`).
+        #[arg(long, value_name = "MS")]
+        measure_interval: Option<u64>,
+        /// Run configuration (`function`, `platforms.local-docker`).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Remove the containers OUT names; write OUT's memory statistics.
+    Stop { out: PathBuf },
+    /// (internal) the memory sampler `local start` detaches.
+    #[command(hide = true)]
+    Sample { out: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod images;
+pub mod local;
 
 use bollard::Docker;
 

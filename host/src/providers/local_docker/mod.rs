@@ -3,7 +3,7 @@
 //! package mounted read-only and the function memory as the container's memory limit.
 //! Containers carry labels (session, function) so shutdown removes exactly ours.
 
-mod container;
+pub(crate) mod container;
 mod function;
 
 pub use container::{Addressing, cpu_shares, logs_text, remove_now as remove_container};
@@ -65,6 +65,11 @@ impl LocalDockerProvider {
     /// The label value of this session's containers.
     pub fn session(&self) -> &str {
         &self.settings.session
+    }
+
+    /// The run image containers are created from.
+    pub fn run_image(&self) -> &str {
+        &self.settings.run_image
     }
 
     pub fn docker(&self) -> &Docker {
