@@ -5,6 +5,7 @@ mod get_function;
 pub mod http_client;
 pub mod local_docker;
 pub mod local_process;
+pub mod pool;
 
 pub use function_config::{Architecture, FunctionConfig};
 pub use get_function::{DeployAction, Deployment, get_function, remember_config};

@@ -4,16 +4,16 @@
 //! bump a generation and retire every older container.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bollard::Docker;
-use tokio::sync::Semaphore;
 
 use super::container::{Addressing, Container, ContainerSpec};
 use crate::providers::local_process::fill_from_reply;
+use crate::providers::pool::{Deployed, Pool, Pooled};
 use crate::providers::{
     Function, FunctionConfig, Invocation, InvocationRequest, Trigger, TriggerKind,
 };
@@ -30,23 +30,29 @@ pub struct DockerSettings {
     pub addressing: Addressing,
 }
 
-struct PoolState {
-    package_dir: PathBuf,
-    code_hash: String,
-    config: FunctionConfig,
-    generation: u64,
-    idle: Vec<Container>,
-}
-
 pub struct DockerFunction {
     name: String,
     benchmark: String,
     settings: Arc<DockerSettings>,
-    state: Mutex<PoolState>,
-    permits: Semaphore,
+    pool: Pool<Container>,
     next_instance: AtomicU64,
     /// Containers this function created (the engine's events say the same).
     pub containers_created: AtomicU64,
+}
+
+impl Pooled for Container {
+    fn generation(&self) -> u64 {
+        self.generation
+    }
+    fn last_used(&self) -> Instant {
+        self.last_used
+    }
+    fn touch(&mut self) {
+        self.last_used = Instant::now();
+    }
+    fn kill(self) {
+        Container::kill(self)
+    }
 }
 
 impl DockerFunction {
@@ -59,71 +65,30 @@ impl DockerFunction {
         settings: Arc<DockerSettings>,
     ) -> Self {
         Self {
-            permits: Semaphore::new(settings.max_instances as usize),
+            pool: Pool::new(
+                Deployed {
+                    package_dir,
+                    code_hash,
+                    config,
+                },
+                settings.max_instances,
+                None,
+            ),
             name,
             benchmark,
             settings,
-            state: Mutex::new(PoolState {
-                package_dir,
-                code_hash,
-                config,
-                generation: 0,
-                idle: Vec::new(),
-            }),
             next_instance: AtomicU64::new(1),
             containers_created: AtomicU64::new(0),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Retire every container: the next invocations get new ones.
-    pub fn retire_instances(&self) {
-        let idle = {
-            let mut s = self.lock();
-            s.generation += 1;
-            std::mem::take(&mut s.idle)
-        };
-        idle.into_iter().for_each(Container::kill);
-    }
-
-    pub fn set_code(&self, package_dir: PathBuf, code_hash: String) {
-        {
-            let mut s = self.lock();
-            s.package_dir = package_dir;
-            s.code_hash = code_hash;
-        }
-        self.retire_instances();
-    }
-
-    /// New limits: containers are recreated with them on the next invocations.
-    pub fn set_config(&self, config: FunctionConfig) {
-        self.lock().config = config;
-        self.retire_instances();
-    }
-
-    pub fn idle_instances(&self) -> usize {
-        self.lock().idle.len()
-    }
-
-    fn release(&self, mut c: Container) {
-        c.last_used = Instant::now();
-        let mut s = self.lock();
-        if c.generation == s.generation && s.idle.len() < self.settings.max_instances as usize {
-            s.idle.push(c);
-        } else {
-            drop(s);
-            c.kill();
-        }
+    /// The container pool (retire, set code / config, idle count).
+    pub fn pool(&self) -> &Pool<Container> {
+        &self.pool
     }
 
     async fn start_container(&self) -> Result<Container, String> {
-        let (package_dir, memory_mb, generation) = {
-            let s = self.lock();
-            (s.package_dir.clone(), s.config.memory_mb, s.generation)
-        };
+        let (package_dir, memory_mb, generation) = self.pool.start_params();
         let n = self.next_instance.fetch_add(1, Ordering::Relaxed);
         let instance_id = format!(
             "{}-c{n}-{}",
@@ -152,11 +117,6 @@ impl DockerFunction {
         })
     }
 
-    pub fn shutdown(&self) {
-        let idle = std::mem::take(&mut self.lock().idle);
-        idle.into_iter().for_each(Container::kill);
-    }
-
     fn log_path(&self, instance_id: &str) -> PathBuf {
         self.settings
             .logs_dir
@@ -173,10 +133,10 @@ impl Function for DockerFunction {
         &self.benchmark
     }
     fn config(&self) -> FunctionConfig {
-        self.lock().config.clone()
+        self.pool.config()
     }
     fn code_hash(&self) -> String {
-        self.lock().code_hash.clone()
+        self.pool.code_hash()
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
@@ -194,13 +154,12 @@ impl Trigger for DockerFunction {
             request_id: request.request_id.clone(),
             ..Default::default()
         };
-        let Ok(_permit) = self.permits.acquire().await else {
+        let Ok(_permit) = self.pool.permits.acquire().await else {
             inv.failure = Some("function is shutting down".into());
             return inv;
         };
         let t0 = Instant::now();
-        let idle = self.lock().idle.pop();
-        let (mut c, cold) = match idle {
+        let (mut c, cold) = match self.pool.take_idle() {
             Some(c) => (c, false),
             None => match self.start_container().await {
                 Ok(c) => (c, true),
@@ -254,7 +213,7 @@ impl Trigger for DockerFunction {
         if inv.failure.is_some() {
             c.save_logs(&self.log_path(&c.instance_id)).await;
         }
-        self.release(c);
+        self.pool.release(c);
         inv
     }
 }

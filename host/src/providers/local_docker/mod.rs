@@ -9,7 +9,7 @@ mod function;
 pub use container::{Addressing, cpu_shares, logs_text, remove_now as remove_container};
 pub use function::{DockerFunction, DockerSettings};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -119,11 +119,26 @@ pub async fn remove_instances(docker: &Docker, session: Option<&str>) -> Provide
     if let Some(s) = session {
         labels.push(format!("{LABEL_SESSION}={s}"));
     }
-    let ids = containers_labelled(docker, &labels).await?;
-    for id in &ids {
-        container::remove_now(docker, id).await;
+    // Removals started in the background (retired containers) may still be in
+    // progress: remove and list again until none is left.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut removed = HashSet::new();
+    loop {
+        let ids = containers_labelled(docker, &labels).await?;
+        if ids.is_empty() {
+            return Ok(removed.len());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(ProviderError::Failed(format!(
+                "containers still there after removing them: {ids:?}"
+            )));
+        }
+        for id in ids {
+            container::remove_now(docker, &id).await;
+            removed.insert(id);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Ok(ids.len())
 }
 
 #[async_trait]
@@ -203,6 +218,7 @@ impl Provider for LocalDockerProvider {
         package: &CodePackage,
     ) -> ProviderResult<()> {
         self.function(function.name())?
+            .pool()
             .set_code(package.location.clone(), package.hash.clone());
         Ok(())
     }
@@ -215,7 +231,9 @@ impl Provider for LocalDockerProvider {
         config
             .validate()
             .map_err(|(field, msg)| ProviderError::Invalid(format!("{field}: {msg}")))?;
-        self.function(function.name())?.set_config(config.clone());
+        self.function(function.name())?
+            .pool()
+            .set_config(config.clone());
         Ok(())
     }
 
@@ -240,7 +258,7 @@ impl Provider for LocalDockerProvider {
 
     async fn enforce_cold_start(&self, functions: &[Arc<dyn Function>]) -> ProviderResult<()> {
         for f in functions {
-            self.function(f.name())?.retire_instances();
+            self.function(f.name())?.pool().retire_instances();
         }
         Ok(())
     }
@@ -279,7 +297,7 @@ impl Provider for LocalDockerProvider {
             .values()
             .cloned()
             .collect();
-        functions.iter().for_each(|f| f.shutdown());
+        functions.iter().for_each(|f| f.pool().shutdown());
         remove_instances(&self.settings.docker, Some(&self.settings.session)).await?;
         Ok(())
     }
