@@ -371,3 +371,47 @@ async fn local_start_stop_round_trip_leaves_no_container() {
         assert!(s["max_kib"].as_u64().unwrap() > 1000, "{s}");
     }
 }
+
+#[test]
+fn missing_image_or_engine_says_what_to_run() {
+    let sb = Sandbox::new();
+    // Another suite: its images were never built.
+    let cfg = sb.write_config(
+        "c.json",
+        &json!({"benchmark": "010.sleep", "platform": "local-docker",
+                "platforms": {"local-docker": {"debian_suite": "trixie"}}}),
+    );
+    let run = |envs: &[(&str, &str)], args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_faaslab"))
+            .arg("--cache-dir")
+            .arg(sb.path().join("cache"))
+            .args(args)
+            .envs(envs.iter().copied())
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let cfg_s = cfg.to_str().unwrap();
+    let err = run(
+        &[],
+        &[
+            "benchmark",
+            "invoke",
+            "010.sleep",
+            "test",
+            "--config",
+            cfg_s,
+        ],
+    );
+    assert!(
+        err.contains("missing or stale") && err.contains("faaslab images build"),
+        "{err}"
+    );
+    let err = run(
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+        &["images", "build", "--config", cfg_s],
+    );
+    assert!(err.contains("Docker engine is unreachable"), "{err}");
+    assert!(err.lines().count() == 1, "one line: {err}");
+}
