@@ -41,16 +41,8 @@ pub async fn package(
 ) -> anyhow::Result<ExitCode> {
     let config = RunConfig::load(config.as_deref())?;
     let platform = platform.unwrap_or_else(|| config.platform.clone());
-    let catalog = Catalog::open(
-        common
-            .benchmarks_dir
-            .clone()
-            .unwrap_or_else(default_benchmarks_dir),
-    )?;
+    let (catalog, cache) = catalog_and_cache(common)?;
     let bench = catalog.get(benchmark)?;
-    let cache_dir = common.cache_dir.clone().unwrap_or_else(default_cache_dir);
-    let cache = Cache::open(&cache_dir)
-        .with_context(|| format!("cannot open the cache at {}", cache_dir.display()))?;
     let logs = std::env::temp_dir().join("faaslab-package-logs");
     let provider: Box<dyn Provider> = match platform.as_str() {
         local_docker::NAME => Box::new(
@@ -89,15 +81,7 @@ pub async fn local(common: &CommonArgs, cmd: LocalCommand) -> anyhow::Result<Exi
             config,
         } => {
             let config = RunConfig::load(config.as_deref())?;
-            let catalog = Catalog::open(
-                common
-                    .benchmarks_dir
-                    .clone()
-                    .unwrap_or_else(default_benchmarks_dir),
-            )?;
-            let cache_dir = common.cache_dir.clone().unwrap_or_else(default_cache_dir);
-            let cache = Cache::open(&cache_dir)
-                .with_context(|| format!("cannot open the cache at {}", cache_dir.display()))?;
+            let (catalog, cache) = catalog_and_cache(common)?;
             let file = docker::local::start(docker::local::StartOptions {
                 config: &config,
                 catalog: &catalog,
@@ -135,4 +119,17 @@ pub async fn local(common: &CommonArgs, cmd: LocalCommand) -> anyhow::Result<Exi
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn catalog_and_cache(common: &CommonArgs) -> anyhow::Result<(Catalog, Cache)> {
+    let catalog = Catalog::open(
+        common
+            .benchmarks_dir
+            .clone()
+            .unwrap_or_else(default_benchmarks_dir),
+    )?;
+    let cache_dir = common.cache_dir.clone().unwrap_or_else(default_cache_dir);
+    let cache = Cache::open(&cache_dir)
+        .with_context(|| format!("cannot open the cache at {}", cache_dir.display()))?;
+    Ok((catalog, cache))
 }

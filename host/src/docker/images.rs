@@ -261,6 +261,7 @@ async fn rootfs_tarball(
     }
     let tmp = dir.join(format!(".rootfs-{}", uuid::Uuid::new_v4().simple()));
     let log = dir.join(format!("debootstrap-{recipe}.log"));
+    let _ = std::fs::remove_file(&log);
     tracing::info!(%suite, %mirror, "debootstrap (takes a few minutes)");
     let result = async {
         run_logged(
@@ -307,7 +308,14 @@ async fn run_logged(
         .map_err(|e| DockerError::Failed(format!("cannot run {what}: {e}")))?;
     let mut text = out.stdout;
     text.extend_from_slice(&out.stderr);
-    let _ = std::fs::write(log, &text);
+    // One log for all steps of a build.
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+    {
+        let _ = std::io::Write::write_all(&mut f, &text);
+    }
     if !out.status.success() {
         return Err(DockerError::Failed(format!(
             "{what} failed ({}); log {}: {}",

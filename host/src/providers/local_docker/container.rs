@@ -252,14 +252,7 @@ impl Container {
     }
 
     pub async fn call(&mut self, request_id: &str, payload: Bytes) -> Result<HttpReply, HttpError> {
-        self.conn
-            .request(
-                hyper::Method::POST,
-                "/",
-                &[("x-faaslab-request-id", request_id)],
-                payload,
-            )
-            .await
+        self.conn.invoke(request_id, payload).await
     }
 
     /// Peak memory of the container so far (cgroup v1 max_usage, else the stats API).
