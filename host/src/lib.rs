@@ -6,6 +6,7 @@ pub mod cache;
 pub mod capabilities;
 pub mod cli;
 pub mod config;
+pub mod docker;
 pub mod driver;
 pub mod engine;
 pub mod measure;

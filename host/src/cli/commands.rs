@@ -18,6 +18,17 @@ use crate::run::{InvokeOptions, SessionOptions, invoke_benchmark, run_experiment
 pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCode> {
     let common = cli.common;
     match cli.command {
+        Command::Images(cmd) => super::docker_commands::images(&common, cmd).await,
+        Command::Local(cmd) => super::docker_commands::local(&common, cmd).await,
+        Command::Benchmark(BenchmarkCommand::Package {
+            benchmark,
+            config,
+            platform,
+            force_rebuild,
+        }) => {
+            super::docker_commands::package(&common, &benchmark, config, platform, force_rebuild)
+                .await
+        }
         Command::Experiment(ExperimentCommand::Run(args)) => {
             let mut opts = session_options(&common, &args.run, process_start, cli.quiet);
             opts.resume = args.resume.resume;

@@ -2,6 +2,7 @@
 
 mod cache;
 mod commands;
+mod docker_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +54,12 @@ pub enum Command {
     /// Inspect and clean the cache (docs/cache.md).
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Containers of a benchmark left running for outside tools (SeBS `local`).
+    #[command(subcommand)]
+    Local(LocalCommand),
+    /// Docker images of the local-docker platform.
+    #[command(subcommand)]
+    Images(ImagesCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -71,6 +78,45 @@ pub enum CacheCommand {
         /// Only entries of this platform (functions, packages).
         #[arg(long)]
         platform: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LocalCommand {
+    /// Start containers of a benchmark; write their endpoints and the input to OUT.
+    Start {
+        benchmark: String,
+        #[arg(value_parser = parse_size)]
+        size: InputSize,
+        out: PathBuf,
+        /// How many containers.
+        #[arg(long, default_value_t = 1)]
+        instances: u32,
+        /// Sample the containers' memory every this many ms (until `local stop`).
+        #[arg(long, value_name = "MS")]
+        measure_interval: Option<u64>,
+        /// Run configuration (`function`, `platforms.local-docker`).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Remove the containers OUT names; write OUT's memory statistics.
+    Stop { out: PathBuf },
+    /// (internal) the memory sampler `local start` detaches.
+    #[command(hide = true)]
+    Sample { out: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImagesCommand {
+    /// Build the Python base, run and build images (debootstrap or the configured
+    /// public base image); images already built from the same recipe are kept.
+    Build {
+        /// Run configuration whose `platforms.local-docker` section to use.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Rebuild even when the images exist (debootstrap too).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -123,6 +169,20 @@ pub enum BenchmarkCommand {
     List,
     /// Deploy a benchmark and invoke it.
     Invoke(InvokeArgs),
+    /// Build a benchmark's code package for the configured platform (cached).
+    Package {
+        /// Benchmark id, e.g. 110.dynamic-html.
+        benchmark: String,
+        /// Run configuration (its `platform` and `function.language`).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Platform instead of the config's.
+        #[arg(long)]
+        platform: Option<String>,
+        /// Rebuild even if the cache holds the package.
+        #[arg(long)]
+        force_rebuild: bool,
+    },
 }
 
 #[derive(Args, Debug)]

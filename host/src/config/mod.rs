@@ -1,6 +1,7 @@
 //! Run configuration: load, validate and merge. Every error names the file and field.
 
 mod limits;
+mod local_docker;
 
 pub use limits::GuestLimits;
 
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::providers::FunctionConfig;
+pub use local_docker::LocalDockerConfig;
 
 /// The embedded default configuration (`config/local.json`).
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../../config/local.json");
@@ -103,6 +105,8 @@ pub struct RunConfig {
 pub struct PlatformsConfig {
     #[serde(default, rename = "local-process")]
     pub local_process: LocalProcessConfig,
+    #[serde(default, rename = "local-docker")]
+    pub local_docker: LocalDockerConfig,
 }
 
 /// Settings of the `local-process` platform.
@@ -216,6 +220,10 @@ impl RunConfig {
         self.storage
             .validate()
             .map_err(|(field, msg)| ConfigError::field(src, &format!("storage.{field}"), msg))?;
+        self.platforms
+            .local_docker
+            .validate()
+            .map_err(|(field, msg)| ConfigError::field(src, field, msg))?;
         let lp = &self.platforms.local_process;
         if lp.max_instances == 0 {
             return Err(ConfigError::field(

@@ -153,19 +153,7 @@ pub async fn python_package(
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
-    if force_rebuild && location.is_dir() {
-        let _ = std::fs::remove_dir_all(&location);
-    }
-    if std::fs::rename(&tmp, &location).is_err() {
-        // Another process finished the same package first; theirs is identical.
-        let _ = std::fs::remove_dir_all(&tmp);
-        if !location.is_dir() {
-            return Err(ProviderError::Failed(format!(
-                "cannot move the package into {}",
-                location.display()
-            )));
-        }
-    }
+    move_into_place(&tmp, &location, force_rebuild)?;
     tracing::info!(package = %location.display(), "built code package");
     Ok(CodePackage {
         benchmark: benchmark.to_string(),
@@ -175,12 +163,31 @@ pub async fn python_package(
     })
 }
 
-async fn build_into(
+/// Move a package built in `tmp` to `location` (the cache entry of its hash).
+pub fn move_into_place(tmp: &Path, location: &Path, force_rebuild: bool) -> ProviderResult<()> {
+    if force_rebuild && location.is_dir() {
+        let _ = std::fs::remove_dir_all(location);
+    }
+    if std::fs::rename(tmp, location).is_err() {
+        // Another process finished the same package first; theirs is identical.
+        let _ = std::fs::remove_dir_all(tmp);
+        if !location.is_dir() {
+            return Err(ProviderError::Failed(format!(
+                "cannot move the package into {}",
+                location.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Copy the sources under `dir/function/` and the wrapper files into `dir`; returns
+/// the path the requirements file has in the package.
+pub fn stage_sources(
     dir: &Path,
     sources: &[(String, PathBuf)],
     wrapper: &[WrapperFile],
-    python: &str,
-) -> ProviderResult<()> {
+) -> ProviderResult<PathBuf> {
     let io = |what: &str, e| ProviderError::io(format!("{what} in {}", dir.display()), e);
     let function_dir = dir.join("function");
     for (rel, src) in sources {
@@ -193,14 +200,28 @@ async fn build_into(
     for w in wrapper {
         std::fs::write(dir.join(w.name), w.content).map_err(|e| io("writing the wrapper", e))?;
     }
-    let requirements = function_dir.join("requirements.txt");
-    let has_requirements = std::fs::read_to_string(&requirements)
+    Ok(function_dir.join("requirements.txt"))
+}
+
+/// Whether a requirements file names anything.
+pub fn has_requirements(path: &Path) -> bool {
+    std::fs::read_to_string(path)
         .map(|t| {
             t.lines()
                 .any(|l| !l.trim().is_empty() && !l.trim().starts_with('#'))
         })
-        .unwrap_or(false);
-    if has_requirements {
+        .unwrap_or(false)
+}
+
+async fn build_into(
+    dir: &Path,
+    sources: &[(String, PathBuf)],
+    wrapper: &[WrapperFile],
+    python: &str,
+) -> ProviderResult<()> {
+    let io = |what: &str, e| ProviderError::io(format!("{what} in {}", dir.display()), e);
+    let requirements = stage_sources(dir, sources, wrapper)?;
+    if has_requirements(&requirements) {
         let log = dir.join("build.log");
         let out = tokio::process::Command::new(python)
             .args(["-m", "pip", "install", "--quiet", "--no-input", "--target"])

@@ -75,3 +75,20 @@ impl HttpConnection {
         Ok(HttpReply { status, body })
     }
 }
+
+impl HttpConnection {
+    /// POST one invocation (docs/handler-protocol.md) and read the whole reply.
+    pub async fn invoke(
+        &mut self,
+        request_id: &str,
+        payload: Bytes,
+    ) -> Result<HttpReply, HttpError> {
+        self.request(
+            hyper::Method::POST,
+            "/",
+            &[("x-faaslab-request-id", request_id)],
+            payload,
+        )
+        .await
+    }
+}

@@ -4,7 +4,9 @@ mod function_config;
 mod get_function;
 pub mod http_client;
 pub mod http_endpoint;
+pub mod local_docker;
 pub mod local_process;
+pub mod pool;
 
 pub use function_config::{Architecture, FunctionConfig};
 pub use get_function::{DeployAction, Deployment, get_function, remember_config};
@@ -21,7 +23,7 @@ use crate::cache::{Cache, FunctionRecord};
 use crate::packaging::CodePackage;
 
 /// Names of the platforms this build supports.
-pub const PLATFORMS: &[&str] = &["local-process"];
+pub const PLATFORMS: &[&str] = &["local-process", "local-docker"];
 
 /// Failures of provider operations.
 #[derive(Debug, thiserror::Error)]

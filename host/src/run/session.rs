@@ -16,7 +16,7 @@ use crate::driver::Recorder;
 use crate::measure::{
     self, JsonlWriter, MachineInfo, Manifest, RunStatus, RunSummary, ScriptInfo, now_rfc3339,
 };
-use crate::providers::{PLATFORMS, Provider, Resources, local_process};
+use crate::providers::{PLATFORMS, Provider, Resources, local_docker, local_process};
 use crate::storage::Storage;
 
 /// Where a session reads and writes.
@@ -146,6 +146,13 @@ impl Session {
                 )
                 .await?
                 .with_function_env(storage.function_env()),
+            ),
+            local_docker::NAME => Arc::new(
+                local_docker::LocalDockerProvider::new(
+                    &config.platforms.local_docker,
+                    run_dir.join(measure::LOGS_DIR),
+                )
+                .await?,
             ),
             other => bail!("{config_name}: field `platform`: unsupported platform `{other}`"),
         };

@@ -4,15 +4,15 @@
 //! idle instances of older generations are killed, busy ones when they return.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use serde::Deserialize;
-use tokio::sync::Semaphore;
 
 use super::instance::{Instance, InstanceSpec};
+use crate::providers::pool::{Deployed, Pool, Pooled};
 use crate::providers::{
     Function, FunctionConfig, Invocation, InvocationRequest, Trigger, TriggerKind,
 };
@@ -29,20 +29,11 @@ pub struct RuntimeSettings {
     pub env: Vec<(String, String)>,
 }
 
-struct PoolState {
-    package_dir: PathBuf,
-    code_hash: String,
-    config: FunctionConfig,
-    generation: u64,
-    idle: Vec<Instance>,
-}
-
 pub struct LocalFunction {
     name: String,
     benchmark: String,
     settings: Arc<RuntimeSettings>,
-    state: Mutex<PoolState>,
-    permits: Semaphore,
+    pool: Pool<Instance>,
     next_instance: AtomicU64,
 }
 
@@ -61,6 +52,21 @@ struct Reply<'a> {
     failure: Option<String>,
 }
 
+impl Pooled for Instance {
+    fn generation(&self) -> u64 {
+        self.generation
+    }
+    fn last_used(&self) -> Instant {
+        self.last_used
+    }
+    fn touch(&mut self) {
+        self.last_used = Instant::now();
+    }
+    fn kill(self) {
+        Instance::kill(self)
+    }
+}
+
 impl LocalFunction {
     pub fn new(
         name: String,
@@ -70,92 +76,44 @@ impl LocalFunction {
         config: FunctionConfig,
         settings: Arc<RuntimeSettings>,
     ) -> Self {
-        let permits = Semaphore::new(settings.max_instances as usize);
+        let pool = Pool::new(
+            Deployed {
+                package_dir,
+                code_hash,
+                config,
+            },
+            settings.max_instances,
+            settings.idle_timeout,
+        );
         Self {
             name,
             benchmark,
             settings,
-            state: Mutex::new(PoolState {
-                package_dir,
-                code_hash,
-                config,
-                generation: 0,
-                idle: Vec::new(),
-            }),
-            permits,
+            pool,
             next_instance: AtomicU64::new(1),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Retire every instance: the next invocations are cold.
     pub fn retire_instances(&self) {
-        let idle = {
-            let mut s = self.lock();
-            s.generation += 1;
-            std::mem::take(&mut s.idle)
-        };
-        idle.into_iter().for_each(Instance::kill);
+        self.pool.retire_instances();
     }
 
     pub fn set_code(&self, package_dir: PathBuf, code_hash: String) {
-        {
-            let mut s = self.lock();
-            s.package_dir = package_dir;
-            s.code_hash = code_hash;
-        }
-        self.retire_instances();
+        self.pool.set_code(package_dir, code_hash);
     }
 
     pub fn set_config(&self, config: FunctionConfig) {
-        self.lock().config = config;
-        self.retire_instances();
+        self.pool.set_config(config);
     }
 
     /// Idle instances right now (for tests and reports).
     pub fn idle_instances(&self) -> usize {
-        self.lock().idle.len()
-    }
-
-    fn take_idle(&self) -> Option<Instance> {
-        let (found, evicted) = {
-            let mut s = self.lock();
-            let mut evicted = Vec::new();
-            if let Some(limit) = self.settings.idle_timeout {
-                let (keep, old): (Vec<_>, Vec<_>) = s
-                    .idle
-                    .drain(..)
-                    .partition(|i| i.last_used.elapsed() < limit);
-                s.idle = keep;
-                evicted = old;
-            }
-            (s.idle.pop(), evicted)
-        };
-        evicted.into_iter().for_each(Instance::kill);
-        found
-    }
-
-    fn release(&self, mut instance: Instance) {
-        instance.last_used = Instant::now();
-        let mut s = self.lock();
-        if instance.generation == s.generation
-            && s.idle.len() < self.settings.max_instances as usize
-        {
-            s.idle.push(instance);
-        } else {
-            drop(s);
-            instance.kill();
-        }
+        self.pool.idle_instances()
     }
 
     async fn start_instance(&self) -> Result<Instance, String> {
-        let (package_dir, memory_mb, generation) = {
-            let s = self.lock();
-            (s.package_dir.clone(), s.config.memory_mb, s.generation)
-        };
+        let (package_dir, memory_mb, generation) = self.pool.start_params();
         let n = self.next_instance.fetch_add(1, Ordering::Relaxed);
         let id = format!(
             "{}-i{n}-{}",
@@ -182,8 +140,7 @@ impl LocalFunction {
 
     /// Kill idle instances (end of a session).
     pub fn shutdown(&self) {
-        let idle = std::mem::take(&mut self.lock().idle);
-        idle.into_iter().for_each(Instance::kill);
+        self.pool.shutdown();
     }
 }
 
@@ -195,10 +152,10 @@ impl Function for LocalFunction {
         &self.benchmark
     }
     fn config(&self) -> FunctionConfig {
-        self.lock().config.clone()
+        self.pool.config()
     }
     fn code_hash(&self) -> String {
-        self.lock().code_hash.clone()
+        self.pool.code_hash()
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
@@ -219,11 +176,11 @@ impl Trigger for LocalFunction {
         // Client time starts before waiting for an instance slot: with every instance
         // busy the client waits, as it would for a throttled platform.
         let t0 = Instant::now();
-        let Ok(_permit) = self.permits.acquire().await else {
+        let Ok(_permit) = self.pool.permits.acquire().await else {
             inv.failure = Some("function is shutting down".into());
             return inv;
         };
-        let (mut instance, cold) = match self.take_idle() {
+        let (mut instance, cold) = match self.pool.take_idle() {
             Some(i) => (i, false),
             None => match self.start_instance().await {
                 Ok(i) => (i, true),
@@ -270,27 +227,37 @@ impl Trigger for LocalFunction {
             Ok(Ok(reply)) => reply,
         };
         inv.memory_peak_kib = instance.memory_peak_kib();
-        match serde_json::from_slice::<Reply>(&reply.body) {
-            Ok(r) if r.request_id != request.request_id => {
-                inv.failure = Some(format!("reply for request {} instead", r.request_id));
-            }
-            Ok(r) => {
-                inv.reported_cold = Some(r.is_cold);
-                inv.begin_us = Some(r.begin_us);
-                inv.end_us = Some(r.end_us);
-                inv.exec_time_us = r.exec_time_us;
-                inv.provider_time_us = r.provider_time_us;
-                inv.output = r.output.map(|o| o.get().to_string()).unwrap_or_default();
-                inv.failure = r.failure;
-                if r.instance_id != instance.id {
-                    inv.failure = Some(format!("reply from instance {}", r.instance_id));
-                }
-            }
-            Err(e) => {
-                inv.failure = Some(format!("malformed reply (status {}): {e}", reply.status));
+        fill_from_reply(&mut inv, &reply, &instance.id);
+        self.pool.release(instance);
+        inv
+    }
+}
+
+/// Fill an invocation from an instance server's reply (docs/handler-protocol.md);
+/// shared by the local platforms.
+pub(crate) fn fill_from_reply(
+    inv: &mut Invocation,
+    reply: &crate::providers::http_client::HttpReply,
+    instance_id: &str,
+) {
+    match serde_json::from_slice::<Reply>(&reply.body) {
+        Ok(r) if r.request_id != inv.request_id => {
+            inv.failure = Some(format!("reply for request {} instead", r.request_id));
+        }
+        Ok(r) => {
+            inv.reported_cold = Some(r.is_cold);
+            inv.begin_us = Some(r.begin_us);
+            inv.end_us = Some(r.end_us);
+            inv.exec_time_us = r.exec_time_us;
+            inv.provider_time_us = r.provider_time_us;
+            inv.output = r.output.map(|o| o.get().to_string()).unwrap_or_default();
+            inv.failure = r.failure;
+            if r.instance_id != instance_id {
+                inv.failure = Some(format!("reply from instance {}", r.instance_id));
             }
         }
-        self.release(instance);
-        inv
+        Err(e) => {
+            inv.failure = Some(format!("malformed reply (status {}): {e}", reply.status));
+        }
     }
 }

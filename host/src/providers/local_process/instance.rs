@@ -162,14 +162,7 @@ impl Instance {
     /// POST one invocation over the instance's keep-alive connection.
     pub async fn call(&mut self, request_id: &str, payload: Bytes) -> Result<HttpReply, HttpError> {
         self.served += 1;
-        self.conn
-            .request(
-                hyper::Method::POST,
-                "/",
-                &[("x-faaslab-request-id", request_id)],
-                payload,
-            )
-            .await
+        self.conn.invoke(request_id, payload).await
     }
 
     /// Peak resident memory of the instance so far (VmHWM), KiB.

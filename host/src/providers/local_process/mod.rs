@@ -5,6 +5,7 @@
 mod function;
 mod instance;
 
+pub(crate) use function::fill_from_reply;
 pub use function::{LocalFunction, RuntimeSettings};
 
 use std::collections::HashMap;
@@ -25,7 +26,7 @@ use crate::packaging::{CodePackage, WrapperFile, python_package};
 
 pub const NAME: &str = "local-process";
 
-const WRAPPER: &[WrapperFile] = &[
+pub(crate) const WRAPPER: &[WrapperFile] = &[
     WrapperFile {
         name: "faaslab_server.py",
         content: include_bytes!("server.py"),

@@ -1,6 +1,7 @@
 """faaslab local-process function instance (Python 3 standard library only).
 
-The host passes a listening socket as file descriptor 3 and these variables:
+The host passes a listening socket as file descriptor 3 (or, in a container,
+FAASLAB_PORT: the port to bind on all interfaces) and these variables:
 FAASLAB_INSTANCE_ID, FAASLAB_CODE_DIR. The handler is `function.handler(event)`
 from FAASLAB_CODE_DIR/function. Protocol: docs/handler-protocol.md.
 """
@@ -88,7 +89,12 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    sock = socket.socket(fileno=3)
+    port = os.environ.get("FAASLAB_PORT")
+    if port:
+        # Containers (local-docker): no inherited fd 3, bind the given port instead.
+        sock = socket.create_server(("0.0.0.0", int(port)), backlog=64)
+    else:
+        sock = socket.socket(fileno=3)
     server = HTTPServer(sock.getsockname(), Handler, bind_and_activate=False)
     server.socket.close()
     server.socket = sock

@@ -1,0 +1,304 @@
+//! `local-docker`: every function instance is a container of the run image (built by
+//! `faaslab images build`) running the local-process instance server, with the code
+//! package mounted read-only and the function memory as the container's memory limit.
+//! Containers carry labels (session, function) so shutdown removes exactly ours.
+
+pub(crate) mod container;
+mod function;
+
+pub use container::{Addressing, cpu_shares, logs_text, remove_now as remove_container};
+pub use function::{DockerFunction, DockerSettings};
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bollard::Docker;
+use bollard::query_parameters::ListContainersOptions;
+
+use super::{
+    Function, FunctionConfig, Provider, ProviderError, ProviderMetrics, ProviderResult, Resources,
+    Trigger, TriggerKind, sanitize_name,
+};
+use crate::benchmarks::Benchmark;
+use crate::cache::{Cache, FunctionRecord};
+use crate::config::LocalDockerConfig;
+use crate::docker::{self, LABEL_MANAGED, LABEL_PURPOSE, LABEL_SESSION, images};
+use crate::packaging::CodePackage;
+
+pub const NAME: &str = "local-docker";
+
+pub struct LocalDockerProvider {
+    settings: Arc<DockerSettings>,
+    images: images::ImageSet,
+    functions: Mutex<HashMap<String, Arc<DockerFunction>>>,
+}
+
+impl LocalDockerProvider {
+    /// Connects to the engine and checks the run image exists (else: what to run).
+    pub async fn new(config: &LocalDockerConfig, logs_dir: PathBuf) -> ProviderResult<Self> {
+        let docker = docker::connect().await?;
+        let set = images::ImageSet::from_config(config)?;
+        images::require(&docker, &set, false).await?;
+        let addressing = match config.address.as_str() {
+            "ip" => Addressing::Ip,
+            "port" => Addressing::Port,
+            _ => Addressing::Auto,
+        };
+        Ok(Self {
+            settings: Arc::new(DockerSettings {
+                docker,
+                run_image: set.run.clone(),
+                session: uuid::Uuid::new_v4().simple().to_string(),
+                logs_dir,
+                max_instances: config.max_instances,
+                ready_timeout: Duration::from_secs(config.ready_timeout_s),
+                addressing,
+            }),
+            functions: Mutex::new(HashMap::new()),
+            images: set,
+        })
+    }
+
+    /// The label value of this session's containers.
+    pub fn session(&self) -> &str {
+        &self.settings.session
+    }
+
+    /// The run image containers are created from.
+    pub fn run_image(&self) -> &str {
+        &self.settings.run_image
+    }
+
+    pub fn docker(&self) -> &Docker {
+        &self.settings.docker
+    }
+
+    /// A registered function, for tests and reports.
+    pub fn function(&self, name: &str) -> ProviderResult<Arc<DockerFunction>> {
+        self.functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ProviderError::NotFound(format!("function {name} on {NAME}")))
+    }
+
+    fn register(&self, f: DockerFunction) -> Arc<DockerFunction> {
+        let mut map = self.functions.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(f.name().to_string())
+            .or_insert_with(|| Arc::new(f))
+            .clone()
+    }
+}
+
+/// Ids of containers with all these labels (`key=value`), running or not.
+pub async fn containers_labelled(
+    docker: &Docker,
+    labels: &[String],
+) -> ProviderResult<Vec<String>> {
+    let list = docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(HashMap::from([("label".to_string(), labels.to_vec())])),
+            ..Default::default()
+        }))
+        .await
+        .map_err(|e| docker::DockerError::api("listing containers", e))?;
+    Ok(list.into_iter().filter_map(|c| c.id).collect())
+}
+
+/// Remove every instance container of one session (None: of every faaslab session).
+pub async fn remove_instances(docker: &Docker, session: Option<&str>) -> ProviderResult<usize> {
+    let mut labels = vec![
+        format!("{LABEL_MANAGED}=true"),
+        format!("{LABEL_PURPOSE}=instance"),
+    ];
+    if let Some(s) = session {
+        labels.push(format!("{LABEL_SESSION}={s}"));
+    }
+    // Removals started in the background (retired containers) may still be in
+    // progress: remove and list again until none is left.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut removed = HashSet::new();
+    loop {
+        let ids = containers_labelled(docker, &labels).await?;
+        if ids.is_empty() {
+            return Ok(removed.len());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(ProviderError::Failed(format!(
+                "containers still there after removing them: {ids:?}"
+            )));
+        }
+        for id in ids {
+            container::remove_now(docker, &id).await;
+            removed.insert(id);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[async_trait]
+impl Provider for LocalDockerProvider {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn initialize(&self, _resources: &Resources) -> ProviderResult<()> {
+        std::fs::create_dir_all(&self.settings.logs_dir)
+            .map_err(|e| ProviderError::io("creating the instance log directory", e))
+    }
+
+    async fn package_code(
+        &self,
+        benchmark: &Benchmark,
+        config: &FunctionConfig,
+        cache: &Cache,
+        force_rebuild: bool,
+    ) -> ProviderResult<CodePackage> {
+        let code_dir = benchmark.code_dir(&config.language);
+        if !code_dir.is_dir() {
+            return Err(ProviderError::NotFound(format!(
+                "{} has no {} implementation",
+                benchmark.id, config.language
+            )));
+        }
+        let docker = &self.settings.docker;
+        images::require(docker, &self.images, true).await?;
+        let image_id = images::image_id(docker, &self.images.build).await?;
+        docker::build::python_package_in_container(
+            &docker::build::BuildImage {
+                docker,
+                image: &self.images.build,
+                image_id: &image_id,
+                host_python: "python3",
+            },
+            &benchmark.id,
+            &code_dir,
+            super::local_process::WRAPPER,
+            &cache.packages_dir(NAME, &benchmark.id),
+            force_rebuild,
+        )
+        .await
+    }
+
+    async fn create_function(
+        &self,
+        package: &CodePackage,
+        name: &str,
+        config: &FunctionConfig,
+    ) -> ProviderResult<Arc<dyn Function>> {
+        Ok(self.register(DockerFunction::new(
+            name.to_string(),
+            package.benchmark.clone(),
+            package.location.clone(),
+            package.hash.clone(),
+            config.clone(),
+            self.settings.clone(),
+        )))
+    }
+
+    async fn cached_function(&self, record: &FunctionRecord) -> ProviderResult<Arc<dyn Function>> {
+        Ok(self.register(DockerFunction::new(
+            record.name.clone(),
+            record.benchmark.clone(),
+            record.code_location.clone(),
+            record.code_hash.clone(),
+            record.config.clone(),
+            self.settings.clone(),
+        )))
+    }
+
+    async fn update_function_code(
+        &self,
+        function: &Arc<dyn Function>,
+        package: &CodePackage,
+    ) -> ProviderResult<()> {
+        self.function(function.name())?
+            .pool()
+            .set_code(package.location.clone(), package.hash.clone());
+        Ok(())
+    }
+
+    async fn update_function_configuration(
+        &self,
+        function: &Arc<dyn Function>,
+        config: &FunctionConfig,
+    ) -> ProviderResult<()> {
+        config
+            .validate()
+            .map_err(|(field, msg)| ProviderError::Invalid(format!("{field}: {msg}")))?;
+        self.function(function.name())?
+            .pool()
+            .set_config(config.clone());
+        Ok(())
+    }
+
+    fn default_function_name(
+        &self,
+        resources: &Resources,
+        benchmark: &Benchmark,
+        config: &FunctionConfig,
+    ) -> String {
+        sanitize_name(&format!(
+            "faaslab-docker-{}-{}-{}-{}",
+            resources.resource_id,
+            benchmark.id,
+            config.language,
+            if config.language_version.is_empty() {
+                "default"
+            } else {
+                &config.language_version
+            }
+        ))
+    }
+
+    async fn enforce_cold_start(&self, functions: &[Arc<dyn Function>]) -> ProviderResult<()> {
+        for f in functions {
+            self.function(f.name())?.pool().retire_instances();
+        }
+        Ok(())
+    }
+
+    /// Containers report every metric inline with each invocation.
+    async fn download_metrics(
+        &self,
+        function: &Arc<dyn Function>,
+        _start_us: u64,
+        _end_us: u64,
+        _request_ids: &[String],
+    ) -> ProviderResult<Vec<ProviderMetrics>> {
+        self.function(function.name())?;
+        Ok(Vec::new())
+    }
+
+    async fn create_trigger(
+        &self,
+        function: &Arc<dyn Function>,
+        kind: TriggerKind,
+    ) -> ProviderResult<Arc<dyn Trigger>> {
+        match kind {
+            TriggerKind::Http => Ok(self.function(function.name())?),
+            TriggerKind::Library => Err(ProviderError::Unsupported(
+                "local-docker functions have only an HTTP trigger".into(),
+            )),
+        }
+    }
+
+    /// Remove every container of this session (idle ones and any left behind).
+    async fn shutdown(&self) -> ProviderResult<()> {
+        let functions: Vec<_> = self
+            .functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        functions.iter().for_each(|f| f.pool().shutdown());
+        remove_instances(&self.settings.docker, Some(&self.settings.session)).await?;
+        Ok(())
+    }
+}
