@@ -285,17 +285,23 @@ fn compare_gives_median_ratio_interval_and_verdict() {
         .collect();
     ra.extend(same.iter().map(|&c| rec("same", c)));
     ra.push(rec("only-a", 1000));
+    ra.extend([1000, 1100, 1200].map(|c| rec("tiny", c)));
     let mut rb: Vec<Rec> = around(80_000, 40, 201)
         .into_iter()
         .map(|c| rec("sleep", c))
         .collect();
     rb.extend(same.iter().rev().map(|&c| rec("same", c)));
+    rb.extend([500, 550, 600].map(|c| rec("tiny", c)));
     write_run(&a, ra, &[]);
     write_run(&b, rb, &[]);
 
     let cmp = compare_runs(&a, &b, None, 0.95).unwrap();
     assert_eq!(cmp.only_in_a, vec!["only-a".to_string()]);
-    assert_eq!(cmp.series.len(), 2);
+    assert_eq!(cmp.series.len(), 3);
+    // Three invocations a side: no 95 % interval, so no verdict.
+    let tiny = &cmp.series[2];
+    assert_eq!((tiny.ratio, tiny.ratio_ci), (0.5, None));
+    assert_eq!(tiny.verdict, Verdict::Undetermined);
     let sleep = &cmp.series[0];
     assert_eq!(
         (sleep.median_a_us, sleep.median_b_us),
