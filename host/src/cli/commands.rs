@@ -113,6 +113,32 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Results(ResultsCommand::Plot { run_dir, format }) => {
+            for path in measure::plot_run(&run_dir, format)? {
+                println!("{}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Results(ResultsCommand::Compare {
+            run_a,
+            run_b,
+            series,
+            confidence,
+            json,
+        }) => {
+            let cmp = measure::compare_runs(&run_a, &run_b, series.as_deref(), confidence)?;
+            if let Some(s) = &series
+                && cmp.series.is_empty()
+            {
+                anyhow::bail!("series `{s}` is not in both runs");
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&cmp)?);
+            } else {
+                print!("{}", cmp.render());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

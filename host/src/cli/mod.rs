@@ -220,6 +220,43 @@ pub enum ResultsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Plot a run into <run-dir>/plots/: latency CDF per series, cold-vs-warm
+    /// histogram, latency over time.
+    Plot {
+        run_dir: PathBuf,
+        /// svg, png or both.
+        #[arg(long, default_value = "both", value_parser = parse_plot_format)]
+        format: crate::measure::PlotFormat,
+    },
+    /// Compare two runs: per common series, the median client time ratio b / a with
+    /// a confidence interval and a verdict.
+    Compare {
+        run_a: PathBuf,
+        run_b: PathBuf,
+        /// Only this series.
+        #[arg(long)]
+        series: Option<String>,
+        /// Confidence level of the ratio's interval.
+        #[arg(long, default_value_t = 0.95, value_parser = parse_confidence)]
+        confidence: f64,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_plot_format(s: &str) -> Result<crate::measure::PlotFormat, String> {
+    crate::measure::PlotFormat::parse(s)
+        .ok_or_else(|| format!("unknown format `{s}` (known: svg, png, both)"))
+}
+
+fn parse_confidence(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(c) if c > 0.0 && c < 1.0 => Ok(c),
+        _ => Err(format!(
+            "`{s}` is not a confidence between 0 and 1 (e.g. 0.95)"
+        )),
+    }
 }
 
 fn parse_size(s: &str) -> Result<InputSize, String> {

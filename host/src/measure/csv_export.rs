@@ -4,20 +4,15 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::jsonl::read_all;
-use super::record::{Event, ExecutionRecord};
-use super::{EVENTS, RESULTS, RESULTS_CSV};
+use super::record::ExecutionRecord;
+use super::stream::JsonlStream;
+use super::summary::read_discards;
+use super::{RESULTS, RESULTS_CSV};
 
+/// Writes `results.csv`, streaming `results.jsonl` (one record in memory at a time).
 pub fn write_csv(run_dir: &Path) -> std::io::Result<()> {
-    let events: Vec<Event> = read_all(&run_dir.join(EVENTS))?;
-    let discards: HashMap<String, String> = events
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Discard { request_id, reason } => Some((request_id, reason)),
-            _ => None,
-        })
-        .collect();
-    let records: Vec<ExecutionRecord> = read_all(&run_dir.join(RESULTS))?;
+    let discards: HashMap<String, String> = read_discards(run_dir)?;
+    let records = JsonlStream::<ExecutionRecord>::open(&run_dir.join(RESULTS))?;
     let tmp = run_dir.join(format!(".{RESULTS_CSV}.tmp"));
     let mut w = csv::Writer::from_path(&tmp).map_err(std::io::Error::other)?;
     w.write_record([
@@ -47,7 +42,8 @@ pub fn write_csv(run_dir: &Path) -> std::io::Result<()> {
     ])
     .map_err(std::io::Error::other)?;
     let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
-    for r in &records {
+    for r in records {
+        let r = r?;
         let reason = discards.get(&r.request_id);
         w.write_record([
             r.seq.to_string(),

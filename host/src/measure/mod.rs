@@ -1,17 +1,27 @@
 //! Measurements: records appended as they complete, the run directory and manifest,
-//! and everything derived from them (summary, CSV).
+//! and everything derived from them (summary, CSV, plots, comparisons).
 
+mod compare;
 mod csv_export;
+mod hdr;
 mod jsonl;
 mod manifest;
+mod plot;
 mod record;
+mod stream;
 mod summary;
 
+pub use compare::{Comparison, SeriesComparison, Verdict, compare_runs};
 pub use csv_export::write_csv;
+pub use hdr::{EXACT_MAX_SAMPLES, HDR_SIGNIFICANT_DIGITS, Sample, StatsMethod};
 pub use jsonl::{JsonlWriter, read_all, truncate_torn_tail};
 pub use manifest::{DeploymentInfo, MachineInfo, Manifest, RunStatus, ScriptInfo, now_rfc3339};
+pub use plot::{PlotFormat, PlotKind, plot_run};
 pub use record::{Event, ExecutionRecord, OUTPUT_CAP_BYTES, RecordContext};
-pub use summary::{RunSummary, SeriesSummary, summarize_run};
+pub use stream::JsonlStream;
+pub use summary::{
+    RunSummary, SeriesSummary, Summarizer, read_discards, summarize_run, summarize_run_with,
+};
 
 /// File names inside a run directory.
 pub const MANIFEST: &str = "manifest.json";

@@ -4,11 +4,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use faaslab_stats::{Summary, summarize};
+use faaslab_stats::Summary;
 use serde::{Deserialize, Serialize};
 
-use super::jsonl::read_all;
-use super::record::{Event, ExecutionRecord};
+use super::hdr::{EXACT_MAX_SAMPLES, HDR_SIGNIFICANT_DIGITS, Sample, StatsMethod};
+use super::record::Event;
+use super::stream::JsonlStream;
 use super::{EVENTS, RESULTS};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,12 +25,26 @@ pub struct SeriesSummary {
     pub failed: u64,
     /// Discarded by the guest, by reason (text before the first ':').
     pub discarded: BTreeMap<String, u64>,
+    /// `exact` if every summary of the series was computed from all its values;
+    /// `hdr` if at least one (each one with `count` above the run's
+    /// `exact_max_samples`) came from an HDR histogram (see docs/statistics.md).
+    #[serde(default)]
+    pub stats_method: StatsMethod,
     pub client_time: Option<Summary>,
     pub exec_time: Option<Summary>,
     pub provider_time: Option<Summary>,
     pub client_time_cold: Option<Summary>,
     pub client_time_warm: Option<Summary>,
+    #[serde(default)]
+    pub exec_time_cold: Option<Summary>,
+    #[serde(default)]
+    pub exec_time_warm: Option<Summary>,
+    #[serde(default)]
+    pub provider_time_cold: Option<Summary>,
+    #[serde(default)]
+    pub provider_time_warm: Option<Summary>,
     /// Open-loop series: actual − intended send time of every invocation sent.
+    #[serde(default)]
     pub send_lateness: Option<Summary>,
 }
 
@@ -38,101 +53,236 @@ pub struct RunSummary {
     pub invocations: u64,
     pub discarded: u64,
     pub failed: u64,
+    /// Summaries of at most this many values are exact; larger ones use an HDR
+    /// histogram with `hdr_significant_digits` significant digits.
+    #[serde(default = "default_exact_max")]
+    pub exact_max_samples: u64,
+    #[serde(default = "default_hdr_digits")]
+    pub hdr_significant_digits: u8,
     pub series: Vec<SeriesSummary>,
 }
 
+fn default_exact_max() -> u64 {
+    EXACT_MAX_SAMPLES as u64
+}
+
+fn default_hdr_digits() -> u8 {
+    HDR_SIGNIFICANT_DIGITS
+}
+
+/// One metric of a series, all accepted values and split by cold / warm.
 #[derive(Default)]
+struct Split {
+    all: Sample,
+    cold: Sample,
+    warm: Sample,
+}
+
+impl Split {
+    fn new(exact_max: usize) -> Self {
+        Self {
+            all: Sample::with_exact_max(exact_max),
+            cold: Sample::with_exact_max(exact_max),
+            warm: Sample::with_exact_max(exact_max),
+        }
+    }
+
+    fn push(&mut self, v: u64, cold: bool) {
+        self.all.push(v);
+        if cold {
+            self.cold.push(v)
+        } else {
+            self.warm.push(v)
+        }
+    }
+
+    fn hdr(&self) -> bool {
+        [&self.all, &self.cold, &self.warm]
+            .iter()
+            .any(|s| s.method() == StatsMethod::Hdr)
+    }
+}
+
 struct Acc {
     invocations: u64,
     failed: u64,
     discarded: BTreeMap<String, u64>,
-    client: Vec<f64>,
-    exec: Vec<f64>,
-    provider: Vec<f64>,
-    cold: Vec<f64>,
-    warm: Vec<f64>,
-    lateness: Vec<f64>,
+    client: Split,
+    exec: Split,
+    provider: Split,
+    lateness: Sample,
 }
 
-/// Compute the summary of a run directory.
-pub fn summarize_run(run_dir: &Path) -> std::io::Result<RunSummary> {
-    let events: Vec<Event> = read_all(&run_dir.join(EVENTS))?;
-    let discards: HashMap<String, String> = events
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Discard { request_id, reason } => Some((request_id, reason)),
-            _ => None,
-        })
-        .collect();
-    let records: Vec<ExecutionRecord> = read_all(&run_dir.join(RESULTS))?;
-    Ok(summarize_records(&records, &discards))
+/// The fields of a result line the summary needs; the rest of the line (the
+/// function's output above all) is skipped by the parser, never held.
+#[derive(Deserialize)]
+pub(crate) struct SummaryFields {
+    pub series: String,
+    pub request_id: String,
+    pub cold: bool,
+    pub failure: Option<String>,
+    pub client_time_us: u64,
+    pub exec_time_us: u64,
+    pub provider_time_us: u64,
+    pub send_time_us: u64,
+    #[serde(default)]
+    pub intended_send_time_us: Option<u64>,
 }
 
-pub fn summarize_records(
-    records: &[ExecutionRecord],
-    discards: &HashMap<String, String>,
-) -> RunSummary {
-    let mut order: Vec<String> = Vec::new();
-    let mut acc: HashMap<String, Acc> = HashMap::new();
-    let (mut total_discarded, mut total_failed) = (0, 0);
-    for r in records {
-        let a = acc.entry(r.series.clone()).or_insert_with(|| {
-            order.push(r.series.clone());
-            Acc::default()
-        });
-        a.invocations += 1;
-        if let Some(intended) = r.intended_send_time_us {
-            a.lateness
-                .push(r.send_time_us.saturating_sub(intended) as f64);
+/// Streaming per-series accumulation of a run's results.
+pub struct Summarizer {
+    exact_max: usize,
+    discards: HashMap<String, String>,
+    order: Vec<String>,
+    acc: HashMap<String, Acc>,
+    invocations: u64,
+    discarded: u64,
+    failed: u64,
+}
+
+impl Summarizer {
+    /// `discards`: request id → the guest's discard reason.
+    pub fn new(discards: HashMap<String, String>, exact_max: usize) -> Self {
+        Self {
+            exact_max,
+            discards,
+            order: Vec::new(),
+            acc: HashMap::new(),
+            invocations: 0,
+            discarded: 0,
+            failed: 0,
         }
-        if let Some(reason) = discards.get(&r.request_id) {
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &mut self,
+        series: &str,
+        request_id: &str,
+        failed: bool,
+        cold: bool,
+        client_time_us: u64,
+        exec_time_us: u64,
+        provider_time_us: u64,
+        lateness_us: Option<u64>,
+    ) {
+        self.invocations += 1;
+        if !self.acc.contains_key(series) {
+            self.order.push(series.to_string());
+            let split = || Split::new(self.exact_max);
+            let acc = Acc {
+                invocations: 0,
+                failed: 0,
+                discarded: BTreeMap::new(),
+                client: split(),
+                exec: split(),
+                provider: split(),
+                lateness: Sample::with_exact_max(self.exact_max),
+            };
+            self.acc.insert(series.to_string(), acc);
+        }
+        let a = self.acc.get_mut(series).expect("inserted above");
+        a.invocations += 1;
+        if let Some(late) = lateness_us {
+            a.lateness.push(late);
+        }
+        if let Some(reason) = self.discards.get(request_id) {
             let category = reason.split(':').next().unwrap_or("").trim().to_string();
             *a.discarded.entry(category).or_default() += 1;
-            total_discarded += 1;
-            continue;
+            self.discarded += 1;
+            return;
         }
-        if r.failure.is_some() {
+        if failed {
             a.failed += 1;
-            total_failed += 1;
-            continue;
+            self.failed += 1;
+            return;
         }
-        let client = r.client_time_us as f64;
-        a.client.push(client);
-        a.exec.push(r.exec_time_us as f64);
-        a.provider.push(r.provider_time_us as f64);
-        if r.cold {
-            a.cold.push(client);
-        } else {
-            a.warm.push(client);
+        a.client.push(client_time_us, cold);
+        a.exec.push(exec_time_us, cold);
+        a.provider.push(provider_time_us, cold);
+    }
+
+    pub fn finish(mut self) -> RunSummary {
+        let series = self
+            .order
+            .into_iter()
+            .map(|name| {
+                let mut a = self
+                    .acc
+                    .remove(&name)
+                    .expect("every ordered series has an acc");
+                let hdr = a.client.hdr() || a.exec.hdr() || a.provider.hdr();
+                SeriesSummary {
+                    accepted: a.client.all.len(),
+                    accepted_cold: a.client.cold.len(),
+                    accepted_warm: a.client.warm.len(),
+                    invocations: a.invocations,
+                    failed: a.failed,
+                    discarded: a.discarded,
+                    stats_method: if hdr {
+                        StatsMethod::Hdr
+                    } else {
+                        StatsMethod::Exact
+                    },
+                    client_time: a.client.all.summary(),
+                    exec_time: a.exec.all.summary(),
+                    provider_time: a.provider.all.summary(),
+                    client_time_cold: a.client.cold.summary(),
+                    client_time_warm: a.client.warm.summary(),
+                    exec_time_cold: a.exec.cold.summary(),
+                    exec_time_warm: a.exec.warm.summary(),
+                    provider_time_cold: a.provider.cold.summary(),
+                    provider_time_warm: a.provider.warm.summary(),
+                    send_lateness: a.lateness.summary(),
+                    series: name,
+                }
+            })
+            .collect();
+        RunSummary {
+            invocations: self.invocations,
+            discarded: self.discarded,
+            failed: self.failed,
+            exact_max_samples: self.exact_max as u64,
+            hdr_significant_digits: HDR_SIGNIFICANT_DIGITS,
+            series,
         }
     }
-    let series = order
-        .into_iter()
-        .map(|name| {
-            let a = acc.remove(&name).unwrap_or_default();
-            SeriesSummary {
-                accepted: a.client.len() as u64,
-                accepted_cold: a.cold.len() as u64,
-                accepted_warm: a.warm.len() as u64,
-                invocations: a.invocations,
-                failed: a.failed,
-                discarded: a.discarded,
-                client_time: summarize(&a.client),
-                exec_time: summarize(&a.exec),
-                provider_time: summarize(&a.provider),
-                client_time_cold: summarize(&a.cold),
-                client_time_warm: summarize(&a.warm),
-                send_lateness: summarize(&a.lateness),
-                series: name,
-            }
-        })
-        .collect();
-    RunSummary {
-        invocations: records.len() as u64,
-        discarded: total_discarded,
-        failed: total_failed,
-        series,
+}
+
+/// Request id → discard reason, from a run's `events.jsonl` (streamed).
+pub fn read_discards(run_dir: &Path) -> std::io::Result<HashMap<String, String>> {
+    let mut discards = HashMap::new();
+    for e in JsonlStream::<Event>::open(&run_dir.join(EVENTS))? {
+        if let Event::Discard { request_id, reason } = e? {
+            discards.insert(request_id, reason);
+        }
     }
+    Ok(discards)
+}
+
+/// Compute the summary of a run directory, streaming `results.jsonl`.
+pub fn summarize_run(run_dir: &Path) -> std::io::Result<RunSummary> {
+    summarize_run_with(run_dir, EXACT_MAX_SAMPLES)
+}
+
+/// [`summarize_run`] with summaries of more than `exact_max` values from HDR histograms.
+pub fn summarize_run_with(run_dir: &Path, exact_max: usize) -> std::io::Result<RunSummary> {
+    let mut s = Summarizer::new(read_discards(run_dir)?, exact_max);
+    for r in JsonlStream::<SummaryFields>::open(&run_dir.join(RESULTS))? {
+        let r = r?;
+        s.add(
+            &r.series,
+            &r.request_id,
+            r.failure.is_some(),
+            r.cold,
+            r.client_time_us,
+            r.exec_time_us,
+            r.provider_time_us,
+            r.intended_send_time_us
+                .map(|i| r.send_time_us.saturating_sub(i)),
+        );
+    }
+    Ok(s.finish())
 }
 
 fn ms(us: f64) -> String {
@@ -145,7 +295,8 @@ fn ci(ci: Option<[f64; 2]>) -> String {
 }
 
 impl RunSummary {
-    /// A human-readable table (times in ms).
+    /// A human-readable table (client times in ms): per series, all accepted
+    /// invocations, then cold and warm apart.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -155,10 +306,9 @@ impl RunSummary {
         );
         let _ = writeln!(
             out,
-            "{:<22} {:>5} {:>5} {:>5} {:>9} {:>9} {:>9} {:>6} {:>9} {:>9}  {:<22} {:<22}",
+            "{:<22} {:>6} {:>5} {:>9} {:>9} {:>9} {:>6} {:>9} {:>9}  {:<22} {:<22}",
             "series (client ms)",
             "n",
-            "cold",
             "disc",
             "median",
             "mean",
@@ -169,35 +319,59 @@ impl RunSummary {
             "median 95% CI",
             "mean 95% CI (t)"
         );
+        let mut hdr = false;
         for s in &self.series {
             let disc: u64 = s.discarded.values().sum();
-            match &s.client_time {
-                Some(c) => {
-                    let _ = writeln!(
-                        out,
-                        "{:<22} {:>5} {:>5} {:>5} {:>9} {:>9} {:>9} {:>6.3} {:>9} {:>9}  {:<22} {:<22}",
-                        s.series,
-                        s.accepted,
-                        s.accepted_cold,
-                        disc,
-                        ms(c.median_us),
-                        ms(c.mean_us),
-                        ms(c.std_us),
-                        c.cv,
-                        ms(c.p90_us),
-                        ms(c.p99_us),
-                        ci(c.median_ci95_us),
-                        ci(c.t_ci95_us),
-                    );
+            hdr |= s.stats_method == StatsMethod::Hdr;
+            let mark = if s.stats_method == StatsMethod::Hdr {
+                "*"
+            } else {
+                ""
+            };
+            let Some(c) = &s.client_time else {
+                let _ = writeln!(
+                    out,
+                    "{:<22} {:>6} {:>5}  (no accepted results; {} failed)",
+                    s.series, 0, disc, s.failed
+                );
+                continue;
+            };
+            let mut rows = vec![(format!("{}{mark}", s.series), c, disc.to_string())];
+            // Cold and warm apart, when the series has both (otherwise the
+            // row above is one of them, and says which).
+            match (&s.client_time_cold, &s.client_time_warm) {
+                (Some(cold), Some(warm)) => {
+                    rows.push(("  cold".into(), cold, String::new()));
+                    rows.push(("  warm".into(), warm, String::new()));
                 }
-                None => {
-                    let _ = writeln!(
-                        out,
-                        "{:<22} {:>5} {:>5} {:>5}  (no accepted results; {} failed)",
-                        s.series, 0, 0, disc, s.failed
-                    );
-                }
+                (Some(_), None) => rows[0].0.push_str(" (cold)"),
+                _ => rows[0].0.push_str(" (warm)"),
             }
+            for (label, c, disc) in rows {
+                let _ = writeln!(
+                    out,
+                    "{:<22} {:>6} {:>5} {:>9} {:>9} {:>9} {:>6.3} {:>9} {:>9}  {:<22} {:<22}",
+                    label,
+                    c.count,
+                    disc,
+                    ms(c.median_us),
+                    ms(c.mean_us),
+                    ms(c.std_us),
+                    c.cv,
+                    ms(c.p90_us),
+                    ms(c.p99_us),
+                    ci(c.median_ci95_us),
+                    ci(c.t_ci95_us),
+                );
+            }
+        }
+        if hdr {
+            let _ = writeln!(
+                out,
+                "* percentiles and median CI of samples above {} values from an HDR histogram \
+                 ({} significant digits)",
+                self.exact_max_samples, self.hdr_significant_digits
+            );
         }
         for s in &self.series {
             if let Some(l) = &s.send_lateness {
