@@ -415,3 +415,31 @@ fn missing_image_or_engine_says_what_to_run() {
     assert!(err.contains("Docker engine is unreachable"), "{err}");
     assert!(err.lines().count() == 1, "one line: {err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn containers_read_and_write_the_local_storage_backend() {
+    let sb = Sandbox::new();
+    let root = sb.path().join("storage");
+    let cfg = sb.write_config(
+        "c.json",
+        &json!({
+            "benchmark": "311.compression", "platform": "local-docker", "resource_id": "t-store",
+            "storage": {"local": {"path": root}}
+        }),
+    );
+    let report = invoke_benchmark(
+        &invoke("311.compression", 1, None, None),
+        &sb.options(&cfg, "run"),
+    )
+    .await
+    .unwrap();
+    let recs = records(&report.run_dir);
+    assert!(recs[0].failure.is_none(), "{:?}", recs[0]);
+    assert!(report.validation.unwrap().valid);
+    // The function, inside its container, wrote the archive into the host's storage.
+    let archive = root.join("faaslab-benchmarks-t-store/311.compression-0-output/test.zip");
+    let bytes = std::fs::read(&archive).unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    let out: serde_json::Value = serde_json::from_str(&recs[0].output).unwrap();
+    assert_eq!(out["archive_bytes"].as_u64().unwrap(), bytes.len() as u64);
+}

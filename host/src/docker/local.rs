@@ -125,6 +125,8 @@ pub async fn start(opts: StartOptions<'_>) -> anyhow::Result<StartFile> {
                     opts.config.platforms.local_docker.ready_timeout_s,
                 ),
                 addressing,
+                env: &[],
+                binds: &[],
             },
             0,
         )

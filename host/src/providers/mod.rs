@@ -141,6 +141,10 @@ pub trait Provider: Send + Sync {
     /// Create or find the resources the run owns (ids, buckets, roles).
     async fn initialize(&self, resources: &Resources) -> ProviderResult<()>;
 
+    /// The run's persistent object storage that functions read and write (SeBS
+    /// `get_storage`); `None` for a provider made without one (e.g. only to package).
+    fn storage(&self) -> Option<Arc<crate::storage::Storage>>;
+
     /// Build the code package of a benchmark for this platform (cached by hash).
     async fn package_code(
         &self,

@@ -145,14 +145,15 @@ impl Session {
                     run_dir.join(measure::LOGS_DIR),
                 )
                 .await?
-                .with_function_env(storage.function_env()),
+                .with_storage(storage.clone()),
             ),
             local_docker::NAME => Arc::new(
                 local_docker::LocalDockerProvider::new(
                     &config.platforms.local_docker,
                     run_dir.join(measure::LOGS_DIR),
                 )
-                .await?,
+                .await?
+                .with_storage(storage.clone()),
             ),
             other => bail!("{config_name}: field `platform`: unsupported platform `{other}`"),
         };

@@ -41,6 +41,8 @@ pub struct ContainerSpec<'a> {
     pub function: &'a str,
     pub ready_timeout: Duration,
     pub addressing: Addressing,
+    pub env: &'a [(String, String)],
+    pub binds: &'a [String],
 }
 
 pub struct Container {
@@ -110,19 +112,28 @@ impl Container {
                 "-u".into(),
                 "/code/faaslab_server.py".into(),
             ]),
-            env: Some(vec![
-                "PATH=/usr/local/bin:/usr/bin:/bin".into(),
-                "LANG=C.UTF-8".into(),
-                "PYTHONDONTWRITEBYTECODE=1".into(),
-                format!("FAASLAB_INSTANCE_ID={}", spec.instance_id),
-                "FAASLAB_CODE_DIR=/code".into(),
-                format!("FAASLAB_PORT={PORT}"),
-            ]),
+            env: Some(
+                vec![
+                    "PATH=/usr/local/bin:/usr/bin:/bin".into(),
+                    "LANG=C.UTF-8".into(),
+                    "PYTHONDONTWRITEBYTECODE=1".into(),
+                    format!("FAASLAB_INSTANCE_ID={}", spec.instance_id),
+                    "FAASLAB_CODE_DIR=/code".into(),
+                    format!("FAASLAB_PORT={PORT}"),
+                ]
+                .into_iter()
+                .chain(spec.env.iter().map(|(k, v)| format!("{k}={v}")))
+                .collect(),
+            ),
             working_dir: Some("/code".into()),
             labels: Some(labels(&spec)),
             exposed_ports: Some(HashMap::from([(port_key.clone(), HashMap::new())])),
             host_config: Some(HostConfig {
-                binds: Some(vec![format!("{}:/code:ro", spec.package_dir.display())]),
+                binds: Some(
+                    std::iter::once(format!("{}:/code:ro", spec.package_dir.display()))
+                        .chain(spec.binds.iter().cloned())
+                        .collect(),
+                ),
                 memory: Some(memory),
                 memory_swap: Some(memory),
                 cpu_shares: Some(cpu_shares(spec.memory_mb)),

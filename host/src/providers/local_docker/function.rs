@@ -28,6 +28,9 @@ pub struct DockerSettings {
     pub max_instances: u32,
     pub ready_timeout: Duration,
     pub addressing: Addressing,
+    /// Extra environment and bind mounts of every container (the run's storage).
+    pub env: Vec<(String, String)>,
+    pub binds: Vec<String>,
 }
 
 pub struct DockerFunction {
@@ -108,6 +111,8 @@ impl DockerFunction {
                 function: &self.name,
                 ready_timeout: s.ready_timeout,
                 addressing: s.addressing,
+                env: &s.env,
+                binds: &s.binds,
             },
             generation,
         )

@@ -9,6 +9,7 @@ mod function;
 pub use container::{Addressing, cpu_shares, logs_text, remove_now as remove_container};
 pub use function::{DockerFunction, DockerSettings};
 
+use crate::storage::Storage;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,7 @@ pub const NAME: &str = "local-docker";
 
 pub struct LocalDockerProvider {
     settings: Arc<DockerSettings>,
+    storage: Option<Arc<Storage>>,
     images: images::ImageSet,
     functions: Mutex<HashMap<String, Arc<DockerFunction>>>,
 }
@@ -56,10 +58,30 @@ impl LocalDockerProvider {
                 max_instances: config.max_instances,
                 ready_timeout: Duration::from_secs(config.ready_timeout_s),
                 addressing,
+                env: Vec::new(),
+                binds: Vec::new(),
             }),
             functions: Mutex::new(HashMap::new()),
             images: set,
+            storage: None,
         })
+    }
+
+    /// The run's storage: containers get how to reach it in their environment, and the
+    /// local backend's directory is mounted at the same path. (An S3 endpoint on the
+    /// host's loopback is not reachable from containers on the bridge network.)
+    pub fn with_storage(mut self, storage: Arc<Storage>) -> Self {
+        let env = storage.function_env();
+        let binds = env
+            .iter()
+            .filter(|(k, _)| k == "FAASLAB_STORAGE_ROOT")
+            .map(|(_, root)| format!("{root}:{root}:rw"))
+            .collect();
+        let s = Arc::make_mut(&mut self.settings);
+        s.env = env;
+        s.binds = binds;
+        self.storage = Some(storage);
+        self
     }
 
     /// The label value of this session's containers.
@@ -145,6 +167,10 @@ pub async fn remove_instances(docker: &Docker, session: Option<&str>) -> Provide
 impl Provider for LocalDockerProvider {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn storage(&self) -> Option<Arc<Storage>> {
+        self.storage.clone()
     }
 
     async fn initialize(&self, _resources: &Resources) -> ProviderResult<()> {

@@ -23,6 +23,7 @@ use crate::benchmarks::Benchmark;
 use crate::cache::{Cache, FunctionRecord};
 use crate::config::LocalProcessConfig;
 use crate::packaging::{CodePackage, WrapperFile, python_package};
+use crate::storage::Storage;
 
 pub const NAME: &str = "local-process";
 
@@ -36,6 +37,7 @@ pub(crate) const WRAPPER: &[WrapperFile] = &[
 
 pub struct LocalProcessProvider {
     settings: Arc<RuntimeSettings>,
+    storage: Option<Arc<Storage>>,
     functions: Mutex<HashMap<String, Arc<LocalFunction>>>,
 }
 
@@ -53,12 +55,14 @@ impl LocalProcessProvider {
                 env: Vec::new(),
             }),
             functions: Mutex::new(HashMap::new()),
+            storage: None,
         })
     }
 
-    /// Extra environment for every instance (e.g. how to reach the run's storage).
-    pub fn with_function_env(mut self, env: Vec<(String, String)>) -> Self {
-        Arc::make_mut(&mut self.settings).env = env;
+    /// The run's storage: instances get how to reach it in their environment.
+    pub fn with_storage(mut self, storage: Arc<Storage>) -> Self {
+        Arc::make_mut(&mut self.settings).env = storage.function_env();
+        self.storage = Some(storage);
         self
     }
 
@@ -105,6 +109,10 @@ async fn resolve_python(python: &str) -> ProviderResult<PathBuf> {
 impl Provider for LocalProcessProvider {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn storage(&self) -> Option<Arc<Storage>> {
+        self.storage.clone()
     }
 
     async fn initialize(&self, _resources: &Resources) -> ProviderResult<()> {
