@@ -76,6 +76,7 @@ impl Scratch {
             progress: false,
             process_start: None,
             resume: None,
+            update_storage: false,
         }
     }
 }
