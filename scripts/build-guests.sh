@@ -21,7 +21,7 @@ say() { echo "build-guests: $*"; }
 die() { echo "build-guests: error: $*" >&2; exit 1; }
 
 missing=()
-for tool in /usr/bin/cargo /usr/bin/rustc /usr/bin/rust-lld /usr/lib/rustlib/src/rust/library/std \
+for tool in /usr/bin/cargo /usr/bin/rustc /usr/bin/wasm-ld-22 /usr/lib/rustlib/src/rust/library/std \
     "$WASM_TOOLS" "$COMPONENTIZE_PY"; do
     [[ -e "$tool" ]] || missing+=("$tool")
 done
@@ -41,6 +41,8 @@ install_component() {
 # One target dir for all guest workspaces: std is built once (same profile everywhere).
 export CARGO_TARGET_DIR="$ROOT/target/wasm-guests"
 export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
+# Link with lld-22's wasm-ld by name: newer rustc-web builds no longer ship /usr/bin/rust-lld.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/wasm-ld-22
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS RUSTC_WRAPPER CARGO_BUILD_TARGET
 # wit_bindgen::generate! reads wit/ at compile time but cargo does not track it: when the
 # WIT changes, rebuild the guest crates (not std) of every workspace.

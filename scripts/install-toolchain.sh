@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the offline toolchain for building Wasm guests (see guest-examples/README.md):
 #   - Debian packages: rustc-web, cargo-web, rust-web-src (Rust 1.96 + std sources for
-#     -Zbuild-std), lld-22 (rust-lld), wasi-libc, python3-venv; fonts-dejavu-core (the
+#     -Zbuild-std), lld-22 (wasm-ld-22, the wasm linker), wasi-libc, python3-venv; fonts-dejavu-core (the
 #     font `faaslab results plot` draws text with, docs/statistics.md);
 #   - a Python venv at <repo>/.toolchain/venv with wasm-tools and componentize-py, and
 #     moto's S3-compatible server (`moto_server`) for the storage tests.
@@ -39,7 +39,7 @@ else
     say "apt: ${APT_PACKAGES[*]} already installed"
 fi
 
-for tool in /usr/bin/rustc /usr/bin/cargo /usr/bin/rust-lld /usr/lib/rustlib/src/rust/library; do
+for tool in /usr/bin/rustc /usr/bin/cargo /usr/bin/wasm-ld-22 /usr/lib/rustlib/src/rust/library; do
     [[ -e "$tool" ]] || { say "expected $tool after installing ${APT_PACKAGES[*]}" >&2; exit 1; }
 done
 
