@@ -140,9 +140,10 @@ impl Session {
         );
         let provider: Arc<dyn Provider> = match config.platform.as_str() {
             local_process::NAME => Arc::new(
-                local_process::LocalProcessProvider::new(
+                local_process::LocalProcessProvider::with_interpreter_cache(
                     &config.platforms.local_process,
                     run_dir.join(measure::LOGS_DIR),
+                    Some(cache.root()),
                 )
                 .await?
                 .with_storage(storage.clone()),
