@@ -42,6 +42,8 @@ pub struct RunContext {
     pub storage: Arc<storage::StorageCapability>,
     /// Wall-clock deadline of the whole run.
     pub deadline: Instant,
+    /// Retry, sampler and cold-start policies the drivers consult (docs/policies.md).
+    pub policies: Arc<crate::policy::RunPolicies>,
 }
 
 impl RunContext {
