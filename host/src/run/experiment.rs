@@ -66,7 +66,7 @@ fn policies_config(
         ..PoliciesConfig::default()
     }
     .resolved(None)?;
-    let absolute = |p: Option<PathBuf>| p.map(|p| std::path::absolute(&p).unwrap_or(p));
+    let absolute = |p: Option<PathBuf>| p.map(|p| std::fs::canonicalize(&p).unwrap_or(p));
     Ok(PoliciesConfig {
         retry: absolute(flags.retry.or(from_file.retry)),
         sampler: absolute(flags.sampler.or(from_file.sampler)),
