@@ -9,7 +9,9 @@ use std::process::Command;
 
 use common::*;
 use faaslab::measure::{Event, ExecutionRecord, read_all};
-use faaslab::run::{PolicyOverrides, SessionOptions, read_manifest, run_experiment_with};
+use faaslab::run::{
+    ExperimentReport, PolicyOverrides, SessionOptions, read_manifest, run_experiment_with,
+};
 use serde_json::{Value, json};
 
 /// perf-cost on one memory size, with a fixed payload.
@@ -45,6 +47,15 @@ fn overrides(retry: Option<&str>, sampler: Option<&str>, cold: Option<&str>) -> 
     }
 }
 
+/// Run perf-cost with these policies; it must succeed.
+async fn run_perf_cost(opts: &SessionOptions, overrides: &PolicyOverrides) -> ExperimentReport {
+    let report = run_experiment_with(&engine(), &guest("perf-cost"), opts, overrides)
+        .await
+        .unwrap();
+    assert!(report.error.is_none(), "{:?}", report.error);
+    report
+}
+
 fn events(run_dir: &Path) -> Vec<Event> {
     read_all(&run_dir.join("events.jsonl")).unwrap()
 }
@@ -72,15 +83,11 @@ async fn sampler_stops_a_series_once_the_median_ci_is_within_2pct() {
             json!({"repetitions": 300, "max_rounds": 400}),
         ),
     );
-    let report = run_experiment_with(
-        &engine(),
-        &guest("perf-cost"),
+    let report = run_perf_cost(
         &sb.options(&cfg, "run"),
         &overrides(None, Some("ci-2pct"), None),
     )
-    .await
-    .unwrap();
-    assert!(report.error.is_none(), "{:?}", report.error);
+    .await;
     let m = read_manifest(&report.run_dir).unwrap();
     let policies = m.policies.expect("the manifest reports the policies");
     assert_eq!(policies.stopped_series.len(), 1, "{policies:?}");
@@ -133,15 +140,11 @@ async fn python_sampler_stops_at_its_fixed_sample() {
             json!({"repetitions": 30, "max_rounds": 40}),
         ),
     );
-    let report = run_experiment_with(
-        &engine(),
-        &guest("perf-cost"),
+    let report = run_perf_cost(
         &sb.options(&cfg, "run"),
         &overrides(None, Some("enough-samples"), None),
     )
-    .await
-    .unwrap();
-    assert!(report.error.is_none(), "{:?}", report.error);
+    .await;
     let s = series(&report.summary, "warm-128mb");
     assert_eq!(s.accepted, 8, "{s:?}");
     let m = read_manifest(&report.run_dir).unwrap();
@@ -184,15 +187,11 @@ async fn retry_policy_retries_until_the_third_attempt_succeeds() {
             json!({}),
         ),
     );
-    let report = run_experiment_with(
-        &engine(),
-        &guest("perf-cost"),
+    let report = run_perf_cost(
         &flaky_options(&sb, &cfg, "run"),
         &overrides(Some("backoff"), None, None),
     )
-    .await
-    .unwrap();
-    assert!(report.error.is_none(), "{:?}", report.error);
+    .await;
     let requests = attempts_by_request(&report.run_dir);
     assert_eq!(requests.len(), 3, "{requests:?}");
     for attempts in &requests {
@@ -246,15 +245,11 @@ async fn c_retry_policy_gives_up_after_three_attempts() {
             json!({"repetitions": 1, "max_rounds": 2}),
         ),
     );
-    let report = run_experiment_with(
-        &engine(),
-        &guest("perf-cost"),
+    let report = run_perf_cost(
         &flaky_options(&sb, &cfg, "run"),
         &overrides(Some("retry-fixed"), None, None),
     )
-    .await
-    .unwrap();
-    assert!(report.error.is_none(), "{:?}", report.error);
+    .await;
     // Request 1: calls 1-3 fail and the C policy gives up after its 3 attempts;
     // request 2 is call 4, which succeeds at once.
     let requests = attempts_by_request(&report.run_dir);
@@ -315,15 +310,11 @@ async fn trapping_and_spinning_policies_fall_back_and_the_run_completes() {
         "call_timeout_ms": 300,
     });
     let cfg = sb.write_config("c.json", &config);
-    let report = run_experiment_with(
-        &engine(),
-        &guest("perf-cost"),
+    let report = run_perf_cost(
         &flaky_options(&sb, &cfg, "run"),
         &PolicyOverrides::default(),
     )
-    .await
-    .unwrap();
-    assert!(report.error.is_none(), "{:?}", report.error);
+    .await;
     let m = read_manifest(&report.run_dir).unwrap();
     assert_eq!(m.status, faaslab::measure::RunStatus::Completed);
     let policies = m.policies.unwrap();
@@ -389,15 +380,11 @@ async fn cold_start_policy_forces_cold_starts_by_config_update() {
             json!({"repetitions": 4, "concurrent_invocations": 2}),
         ),
     );
-    let report = run_experiment_with(
-        &engine(),
-        &guest("perf-cost"),
+    let report = run_perf_cost(
         &sb.options(&cfg, "run"),
         &overrides(None, None, Some("cold-start")),
     )
-    .await
-    .unwrap();
-    assert!(report.error.is_none(), "{:?}", report.error);
+    .await;
     let s = series(&report.summary, "cold-128mb");
     assert_eq!(s.accepted_cold, 4, "{s:?}");
     let strategies: Vec<String> = events(&report.run_dir)
@@ -541,7 +528,7 @@ fn cli_rejects_a_policy_of_the_wrong_world_or_name() {
     let line = error_line(&err);
     assert!(
         line.starts_with(
-            "error: no-such-policy: no such file, and no built guest `no-such-policy.wasm` in "
+            "error: no-such-policy: cannot read: no such file, and no built guest `no-such-policy.wasm` in "
         ),
         "{line}"
     );

@@ -47,6 +47,21 @@ pub struct RunContext {
 }
 
 impl RunContext {
+    /// A deployment made or reused for the run: an event now, the manifest at the end.
+    pub fn record_deployment(&self, info: DeploymentInfo) {
+        self.event(&Event::Deployment {
+            function: info.function.clone(),
+            benchmark: info.benchmark.clone(),
+            action: info.action.clone(),
+            code_hash: info.code_hash.clone(),
+            package_built: info.package_built,
+        });
+        self.deployments
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(info);
+    }
+
     /// Append an event; a write failure is logged, never fatal to the guest.
     pub fn event(&self, event: &Event) {
         if let Err(e) = self.events.append(event) {

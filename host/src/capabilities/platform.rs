@@ -140,17 +140,7 @@ impl platform::Host for HostState {
             code_hash: deployment.code_hash.clone(),
             package_built: deployment.package_built,
         };
-        ctx.event(&Event::Deployment {
-            function: info.function.clone(),
-            benchmark: info.benchmark.clone(),
-            action: info.action.clone(),
-            code_hash: info.code_hash.clone(),
-            package_built: info.package_built,
-        });
-        ctx.deployments
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(info);
+        ctx.record_deployment(info);
         let trigger = match ctx
             .provider
             .create_trigger(&deployment.function, TriggerKind::Http)

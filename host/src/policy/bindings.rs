@@ -31,44 +31,33 @@ use wasmtime::component::InstancePre;
 
 use super::sandbox::{BoxFuture, PolicyState, PolicyWorld};
 
-impl PolicyWorld for retry::RetryPolicy {
-    type Pre = retry::RetryPolicyPre<PolicyState>;
-    const WORLD: &'static str = "retry-policy";
-    fn pre(pre: InstancePre<PolicyState>) -> wasmtime::Result<Self::Pre> {
-        retry::RetryPolicyPre::new(pre)
-    }
-    fn instantiate<'a>(
-        pre: &'a Self::Pre,
-        store: &'a mut Store<PolicyState>,
-    ) -> BoxFuture<'a, wasmtime::Result<Self>> {
-        Box::pin(pre.instantiate_async(store))
-    }
+/// `PolicyWorld` for a bindgen world type, its `…Pre` and its WIT name.
+macro_rules! policy_world {
+    ($world:ty, $pre:ident, $name:literal) => {
+        impl PolicyWorld for $world {
+            type Pre = $pre<PolicyState>;
+            const WORLD: &'static str = $name;
+            fn pre(pre: InstancePre<PolicyState>) -> wasmtime::Result<Self::Pre> {
+                $pre::new(pre)
+            }
+            fn instantiate<'a>(
+                pre: &'a Self::Pre,
+                store: &'a mut Store<PolicyState>,
+            ) -> BoxFuture<'a, wasmtime::Result<Self>> {
+                Box::pin(pre.instantiate_async(store))
+            }
+        }
+    };
 }
 
-impl PolicyWorld for sampler::Sampler {
-    type Pre = sampler::SamplerPre<PolicyState>;
-    const WORLD: &'static str = "sampler";
-    fn pre(pre: InstancePre<PolicyState>) -> wasmtime::Result<Self::Pre> {
-        sampler::SamplerPre::new(pre)
-    }
-    fn instantiate<'a>(
-        pre: &'a Self::Pre,
-        store: &'a mut Store<PolicyState>,
-    ) -> BoxFuture<'a, wasmtime::Result<Self>> {
-        Box::pin(pre.instantiate_async(store))
-    }
-}
+use cold_start::ColdStartPolicyPre;
+use retry::RetryPolicyPre;
+use sampler::SamplerPre;
 
-impl PolicyWorld for cold_start::ColdStartPolicy {
-    type Pre = cold_start::ColdStartPolicyPre<PolicyState>;
-    const WORLD: &'static str = "cold-start-policy";
-    fn pre(pre: InstancePre<PolicyState>) -> wasmtime::Result<Self::Pre> {
-        cold_start::ColdStartPolicyPre::new(pre)
-    }
-    fn instantiate<'a>(
-        pre: &'a Self::Pre,
-        store: &'a mut Store<PolicyState>,
-    ) -> BoxFuture<'a, wasmtime::Result<Self>> {
-        Box::pin(pre.instantiate_async(store))
-    }
-}
+policy_world!(retry::RetryPolicy, RetryPolicyPre, "retry-policy");
+policy_world!(sampler::Sampler, SamplerPre, "sampler");
+policy_world!(
+    cold_start::ColdStartPolicy,
+    ColdStartPolicyPre,
+    "cold-start-policy"
+);

@@ -149,17 +149,7 @@ async fn fresh_copy(ctx: &Arc<RunContext>, handle: &mut FunctionHandle) -> Provi
         code_hash: package.hash.clone(),
         package_built: package.built,
     };
-    ctx.event(&Event::Deployment {
-        function: info.function.clone(),
-        benchmark: info.benchmark.clone(),
-        action: info.action.clone(),
-        code_hash: info.code_hash.clone(),
-        package_built: info.package_built,
-    });
-    ctx.deployments
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(info);
+    ctx.record_deployment(info);
     handle.function = function;
     handle.trigger = trigger;
     Ok(())

@@ -24,7 +24,7 @@ pub fn guest_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-/// `path` itself if it is a file; else, for a bare name, the built guest of that name.
+/// `path` itself if it is a file or not a bare name; else the built guest of that name.
 pub fn resolve_guest(path: &Path) -> Result<PathBuf, ResolveError> {
     if path.is_file() {
         return Ok(path.to_path_buf());
@@ -42,11 +42,12 @@ pub fn resolve_guest(path: &Path) -> Result<PathBuf, ResolveError> {
         }
     }
     if !bare {
-        return Err(ResolveError(format!("{name}: no such file")));
+        // A path: the loader says what is wrong with it.
+        return Ok(path.to_path_buf());
     }
     let searched: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
     Err(ResolveError(format!(
-        "{name}: no such file, and no built guest `{stem}.wasm` in {} (build the guests with \
+        "{name}: cannot read: no such file, and no built guest `{stem}.wasm` in {} (build the guests with \
          scripts/build-guests.sh, or give a path)",
         searched.join(", ")
     )))
