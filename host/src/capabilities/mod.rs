@@ -42,9 +42,26 @@ pub struct RunContext {
     pub storage: Arc<storage::StorageCapability>,
     /// Wall-clock deadline of the whole run.
     pub deadline: Instant,
+    /// Retry, sampler and cold-start policies the drivers consult (docs/policies.md).
+    pub policies: Arc<crate::policy::RunPolicies>,
 }
 
 impl RunContext {
+    /// A deployment made or reused for the run: an event now, the manifest at the end.
+    pub fn record_deployment(&self, info: DeploymentInfo) {
+        self.event(&Event::Deployment {
+            function: info.function.clone(),
+            benchmark: info.benchmark.clone(),
+            action: info.action.clone(),
+            code_hash: info.code_hash.clone(),
+            package_built: info.package_built,
+        });
+        self.deployments
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(info);
+    }
+
     /// Append an event; a write failure is logged, never fatal to the guest.
     pub fn event(&self, event: &Event) {
         if let Err(e) = self.events.append(event) {

@@ -98,6 +98,12 @@ pub struct RunConfig {
     /// Object storage: backend, and what the script may touch (docs/storage.md).
     #[serde(default)]
     pub storage: crate::storage::StorageConfig,
+    /// Retry, sampler and cold-start policy components (docs/policies.md).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::policy::PoliciesConfig::is_empty"
+    )]
+    pub policies: crate::policy::PoliciesConfig,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -220,6 +226,9 @@ impl RunConfig {
         self.storage
             .validate()
             .map_err(|(field, msg)| ConfigError::field(src, &format!("storage.{field}"), msg))?;
+        self.policies
+            .validate()
+            .map_err(|(field, msg)| ConfigError::field(src, &format!("policies.{field}"), msg))?;
         self.platforms
             .local_docker
             .validate()

@@ -6,6 +6,6 @@ mod experiment;
 mod invoke;
 mod session;
 
-pub use experiment::{ExperimentReport, run_experiment};
+pub use experiment::{ExperimentReport, PolicyOverrides, run_experiment, run_experiment_with};
 pub use invoke::{InvokeOptions, InvokeReport, invoke_benchmark};
-pub use session::{Session, SessionOptions};
+pub use session::{Session, SessionOptions, read_manifest};

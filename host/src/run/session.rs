@@ -16,6 +16,7 @@ use crate::driver::Recorder;
 use crate::measure::{
     self, JsonlWriter, MachineInfo, Manifest, RunStatus, RunSummary, ScriptInfo, now_rfc3339,
 };
+use crate::policy::RunPolicies;
 use crate::providers::{PLATFORMS, Provider, Resources, local_docker, local_process};
 use crate::storage::Storage;
 
@@ -60,6 +61,16 @@ impl Session {
         label: &str,
         script: ScriptInfo,
     ) -> anyhow::Result<Self> {
+        Self::open_with(opts, label, script, RunPolicies::none()).await
+    }
+
+    /// [`Session::open`] with the policies the run's drivers consult.
+    pub async fn open_with(
+        opts: &SessionOptions,
+        label: &str,
+        script: ScriptInfo,
+        policies: RunPolicies,
+    ) -> anyhow::Result<Self> {
         let previous = match &opts.resume {
             Some(dir) => Some(read_manifest(dir)?),
             None => None,
@@ -99,6 +110,9 @@ impl Session {
             }
             config.force_rebuild |= opts.force_rebuild;
             config.storage.update_inputs |= opts.update_storage;
+        }
+        if !policies.is_empty() {
+            config.policies = policies.config().clone();
         }
         let seed = config.seed.unwrap_or_else(rand::random);
         config.seed = Some(seed);
@@ -220,6 +234,7 @@ impl Session {
                 guest_instantiate_us: None,
                 first_invocation_after_us: None,
                 resumed_at: Vec::new(),
+                policies: None,
             },
         };
         write_manifest(&run_dir, &manifest)?;
@@ -237,6 +252,7 @@ impl Session {
             deployments: Mutex::new(Vec::new()),
             storage: Arc::new(StorageCapability::new(storage)),
             deadline,
+            policies: Arc::new(policies),
         });
         Ok(Self {
             ctx,
@@ -268,6 +284,7 @@ impl Session {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
+        m.policies = self.ctx.policies.report();
         m.first_invocation_after_us = recorder
             .first_send()
             .map(|t| t.saturating_duration_since(self.process_start).as_micros() as u64);
