@@ -4,8 +4,10 @@
 
 mod experiment;
 mod invoke;
+mod process;
 mod session;
 
 pub use experiment::{ExperimentReport, run_experiment};
 pub use invoke::{InvokeOptions, InvokeReport, invoke_benchmark};
+pub use process::{ProcessOptions, ProcessReport, process_run};
 pub use session::{Session, SessionOptions};
