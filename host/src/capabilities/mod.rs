@@ -4,6 +4,7 @@
 mod clock;
 mod convert;
 pub mod log;
+pub mod network;
 pub mod platform;
 mod random;
 mod results;
@@ -82,6 +83,8 @@ pub struct HostState {
     pub wasm_ticks: u64,
     pub wasm_time_exceeded: bool,
     pub live_functions: u64,
+    /// UDP endpoints opened so far (budget: `network.max_endpoints`).
+    pub udp_endpoints_opened: u64,
     pub stdout: MemoryOutputPipe,
     pub stderr: MemoryOutputPipe,
 }
@@ -111,6 +114,7 @@ impl HostState {
             wasm_ticks: 0,
             wasm_time_exceeded: false,
             live_functions: 0,
+            udp_endpoints_opened: 0,
             table: ResourceTable::new(),
             wasi,
             stdout,

@@ -32,6 +32,32 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
             super::docker_commands::package(&common, &benchmark, config, platform, force_rebuild)
                 .await
         }
+        Command::Experiment(ExperimentCommand::Process { run_dir, json }) => {
+            let opts = crate::run::ProcessOptions {
+                cache_dir: common.cache_dir.clone(),
+            };
+            let report = crate::run::process_run(&run_dir, &opts).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for (function, (requests, metrics)) in &report.functions {
+                    println!(
+                        "{function}: {metrics} provider metrics for {requests} recorded requests"
+                    );
+                }
+                let m = report.merged;
+                println!(
+                    "{}: {} added, {} updated, {} unchanged, {} in all",
+                    crate::measure::PROVIDER_METRICS,
+                    m.added,
+                    m.updated,
+                    m.unchanged,
+                    m.total
+                );
+                println!("{}", report.summary.render());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Experiment(ExperimentCommand::Run(args)) => {
             let mut opts = session_options(&common, &args.run, process_start, cli.quiet);
             opts.resume = args.resume.resume;

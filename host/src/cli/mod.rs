@@ -124,6 +124,14 @@ pub enum ImagesCommand {
 pub enum ExperimentCommand {
     /// Run an experiment script (a WebAssembly component of the `experiment` world).
     Run(ExperimentRunArgs),
+    /// Merge the platform's per-request metrics (download_metrics) into a finished
+    /// run: provider-metrics.jsonl, and summary.json recomputed with them. Idempotent.
+    Process {
+        run_dir: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]

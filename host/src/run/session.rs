@@ -17,7 +17,9 @@ use crate::measure::{
     self, JsonlWriter, MachineInfo, Manifest, RunStatus, RunSummary, ScriptInfo, now_rfc3339,
 };
 use crate::policy::RunPolicies;
-use crate::providers::{PLATFORMS, Provider, Resources, local_docker, local_process};
+use crate::providers::{
+    PLATFORMS, Provider, Resources, http_endpoint_provider, local_docker, local_process,
+};
 use crate::storage::Storage;
 
 /// Where a session reads and writes.
@@ -152,26 +154,14 @@ impl Session {
             Storage::open(&config.storage, &config.resource_id, cache.root())
                 .with_context(|| format!("{config_name}: field `storage`"))?,
         );
-        let provider: Arc<dyn Provider> = match config.platform.as_str() {
-            local_process::NAME => Arc::new(
-                local_process::LocalProcessProvider::with_interpreter_cache(
-                    &config.platforms.local_process,
-                    run_dir.join(measure::LOGS_DIR),
-                    Some(cache.root()),
-                )
-                .await?
-                .with_storage(storage.clone()),
-            ),
-            local_docker::NAME => Arc::new(
-                local_docker::LocalDockerProvider::new(
-                    &config.platforms.local_docker,
-                    run_dir.join(measure::LOGS_DIR),
-                )
-                .await?
-                .with_storage(storage.clone()),
-            ),
-            other => bail!("{config_name}: field `platform`: unsupported platform `{other}`"),
-        };
+        let provider = open_provider(
+            &config,
+            &config_name,
+            &run_dir.join(measure::LOGS_DIR),
+            storage.clone(),
+            Some(cache.root()),
+        )
+        .await?;
         let resources = Resources {
             resource_id: config.resource_id.clone(),
             reuse_deployments: true,
@@ -304,6 +294,41 @@ impl Session {
             .context("writing summary.json")?;
         Ok(summary)
     }
+}
+
+/// The platform a run config names, with the run's storage; instance logs go to
+/// `logs_dir`. Also used after a run (`experiment process`) to reach the same functions.
+pub(crate) async fn open_provider(
+    config: &RunConfig,
+    config_name: &str,
+    logs_dir: &Path,
+    storage: Arc<Storage>,
+    cache_root: Option<&Path>,
+) -> anyhow::Result<Arc<dyn Provider>> {
+    Ok(match config.platform.as_str() {
+        local_process::NAME => Arc::new(
+            local_process::LocalProcessProvider::with_interpreter_cache(
+                &config.platforms.local_process,
+                logs_dir.to_path_buf(),
+                cache_root,
+            )
+            .await?
+            .with_storage(storage),
+        ),
+        local_docker::NAME => Arc::new(
+            local_docker::LocalDockerProvider::new(
+                &config.platforms.local_docker,
+                logs_dir.to_path_buf(),
+            )
+            .await?
+            .with_storage(storage),
+        ),
+        http_endpoint_provider::NAME => Arc::new(
+            http_endpoint_provider::HttpEndpointProvider::new(&config.platforms.http_endpoint)
+                .map_err(|e| anyhow::anyhow!("{config_name}: {e}"))?,
+        ),
+        other => bail!("{config_name}: field `platform`: unsupported platform `{other}`"),
+    })
 }
 
 pub fn read_manifest(run_dir: &Path) -> anyhow::Result<Manifest> {

@@ -351,6 +351,26 @@ impl Provider for LocalDockerProvider {
     }
 
     /// Remove every container of this session (idle ones and any left behind).
+    /// Containers run on the default bridge network: they reach the host at its gateway.
+    async fn host_address_for_functions(&self) -> ProviderResult<std::net::IpAddr> {
+        let net = self
+            .docker()
+            .inspect_network(
+                "bridge",
+                None::<bollard::query_parameters::InspectNetworkOptions>,
+            )
+            .await
+            .map_err(|e| ProviderError::Failed(format!("inspect the bridge network: {e}")))?;
+        net.ipam
+            .and_then(|ipam| ipam.config)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|c| c.gateway)
+            .find_map(|g| g.parse::<std::net::Ipv4Addr>().ok())
+            .map(Into::into)
+            .ok_or_else(|| ProviderError::Failed("the bridge network has no IPv4 gateway".into()))
+    }
+
     async fn shutdown(&self) -> ProviderResult<()> {
         let functions: Vec<_> = self
             .functions

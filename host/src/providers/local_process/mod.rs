@@ -5,6 +5,7 @@
 mod function;
 mod instance;
 mod interpreter;
+mod report_log;
 
 pub(crate) use function::fill_from_reply;
 pub use function::{LocalFunction, RuntimeSettings};
@@ -216,10 +217,14 @@ impl Provider for LocalProcessProvider {
         function: &Arc<dyn Function>,
         _start_us: u64,
         _end_us: u64,
-        _request_ids: &[String],
+        request_ids: &[String],
     ) -> ProviderResult<Vec<ProviderMetrics>> {
-        self.registered(function.name())?;
-        Ok(Vec::new())
+        // The instances' report lines (server.py); the window is implied by the run's
+        // own log directory.
+        let name = self.registered(function.name())?.name().to_string();
+        let dir = self.settings.logs_dir.join(&name);
+        report_log::read_reports(&dir, request_ids)
+            .map_err(|e| ProviderError::io(format!("reading {}", dir.display()), e))
     }
 
     async fn create_trigger(
@@ -233,6 +238,10 @@ impl Provider for LocalProcessProvider {
                 "local-process functions have only an HTTP trigger".into(),
             )),
         }
+    }
+
+    async fn host_address_for_functions(&self) -> ProviderResult<std::net::IpAddr> {
+        Ok(std::net::Ipv4Addr::LOCALHOST.into())
     }
 
     async fn shutdown(&self) -> ProviderResult<()> {
