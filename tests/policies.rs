@@ -118,6 +118,17 @@ async fn sampler_stops_a_series_once_the_median_ci_is_within_2pct() {
         "half-width {half} of median {}",
         c.median_us
     );
+    // summary.json says it too.
+    let stopped = s
+        .stopped_by
+        .as_ref()
+        .expect("summary says which sampler stopped it");
+    assert_eq!(stopped.policy, "ci-2pct.wasm");
+    assert_eq!(stopped.reason, stop.reason);
+    let on_disk: Value =
+        serde_json::from_slice(&std::fs::read(report.run_dir.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(on_disk["series"][0]["stopped_by"]["policy"], "ci-2pct.wasm");
     assert!(events(&report.run_dir).iter().any(
         |e| matches!(e, Event::SeriesStopped { series, policy, .. } if series == "warm-128mb" && policy == "ci-2pct.wasm")
     ));
@@ -463,7 +474,8 @@ fn cli_flags_take_policies_by_name_from_any_language() {
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
         out.lines()
-            .any(|l| l.starts_with("series warm-128mb stopped by sampler ci-2pct.wasm after ")),
+            .any(|l| l
+                .starts_with("warm-128mb: stopped by the sampler ci-2pct.wasm: 95% CI half-width")),
         "{out}"
     );
     let m = read_manifest(&sb.path().join("run")).unwrap();

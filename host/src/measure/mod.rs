@@ -20,7 +20,8 @@ pub use plot::{PlotFormat, PlotKind, plot_run};
 pub use record::{Event, ExecutionRecord, OUTPUT_CAP_BYTES, RecordContext};
 pub use stream::JsonlStream;
 pub use summary::{
-    RunSummary, SeriesSummary, Summarizer, read_discards, summarize_run, summarize_run_with,
+    RunSummary, SeriesStoppedBy, SeriesSummary, Summarizer, read_discards, summarize_run,
+    summarize_run_with,
 };
 
 /// File names inside a run directory.
