@@ -118,6 +118,17 @@ async fn sampler_stops_a_series_once_the_median_ci_is_within_2pct() {
         "half-width {half} of median {}",
         c.median_us
     );
+    // summary.json says it too.
+    let stopped = s
+        .stopped_by
+        .as_ref()
+        .expect("summary says which sampler stopped it");
+    assert_eq!(stopped.policy, "ci-2pct.wasm");
+    assert_eq!(stopped.reason, stop.reason);
+    let on_disk: Value =
+        serde_json::from_slice(&std::fs::read(report.run_dir.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(on_disk["series"][0]["stopped_by"]["policy"], "ci-2pct.wasm");
     assert!(events(&report.run_dir).iter().any(
         |e| matches!(e, Event::SeriesStopped { series, policy, .. } if series == "warm-128mb" && policy == "ci-2pct.wasm")
     ));
@@ -463,7 +474,8 @@ fn cli_flags_take_policies_by_name_from_any_language() {
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
         out.lines()
-            .any(|l| l.starts_with("series warm-128mb stopped by sampler ci-2pct.wasm after ")),
+            .any(|l| l
+                .starts_with("warm-128mb: stopped by the sampler ci-2pct.wasm: 95% CI half-width")),
         "{out}"
     );
     let m = read_manifest(&sb.path().join("run")).unwrap();
@@ -533,4 +545,106 @@ fn cli_rejects_a_policy_of_the_wrong_world_or_name() {
         "{line}"
     );
     assert!(!sb.path().join("runs").exists(), "no run was started");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cold_start_strategies_are_executed_by_the_host() {
+    let sb = Sandbox::new();
+    let mut config = perf_cost_config(
+        "010.sleep",
+        "cold",
+        json!({"sleep": 0}),
+        json!({"repetitions": 4}),
+    );
+    // Idle instances are evicted after 0.1 s, so waiting 0.3 s gives a cold start.
+    config["platforms"] = json!({"local-process": {"idle_timeout_s": 0.1}});
+    let cfg = sb.write_config("c.json", &config);
+    let report = run_perf_cost(
+        &sb.options(&cfg, "run"),
+        &overrides(None, None, Some("cold-start-cycle")),
+    )
+    .await;
+    let forced: Vec<(String, String, u64)> = events(&report.run_dir)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::ColdStart {
+                function,
+                strategy,
+                wait_us,
+                ..
+            } => Some((function, strategy, wait_us)),
+            _ => None,
+        })
+        .collect();
+    let strategies: Vec<&str> = forced.iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(
+        strategies,
+        ["fresh-copy", "wait-eviction", "platform", "config-update"]
+    );
+    assert_eq!(forced[1].2, 300_000);
+    // The fresh copy is a deployment of the run, and every invocation went to it.
+    let copy = &forced[0].0;
+    assert!(copy.contains("-copy-"), "{copy}");
+    let m = read_manifest(&report.run_dir).unwrap();
+    assert!(
+        m.deployments
+            .iter()
+            .any(|d| &d.function == copy && d.action == "fresh-copy"),
+        "{:?}",
+        m.deployments
+    );
+    let recs = records(&report.run_dir);
+    assert_eq!(recs.len(), 4, "each strategy gave a cold start at once");
+    assert!(
+        recs.iter().all(|r| r.cold && &r.function == copy),
+        "{recs:?}"
+    );
+    // The wait really happened host-side, between the first and second invocation.
+    let mut by_time = recs.clone();
+    by_time.sort_by_key(|r| r.send_time_us);
+    let gap = by_time[1].send_time_us - (by_time[0].send_time_us + by_time[0].client_time_us);
+    assert!(gap >= 300_000, "waited {gap} µs");
+    assert_eq!(series(&report.summary, "cold-128mb").accepted_cold, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sampler_stop_leaves_the_rest_of_an_open_loop_schedule_unsent() {
+    let sb = Sandbox::new();
+    let cfg = sb.write_config(
+        "c.json",
+        &json!({
+            "benchmark": "010.sleep",
+            "function": {"memory_mb": 128, "timeout_s": 30},
+            "experiment": {
+                "pattern": "constant",
+                "rate_per_s": 5,
+                "duration_s": 40,
+                "payload": {"sleep": 0},
+            },
+        }),
+    );
+    let report = run_experiment_with(
+        &engine(),
+        &guest("open-loop"),
+        &sb.options(&cfg, "run"),
+        &overrides(None, Some("enough-samples"), None),
+    )
+    .await
+    .unwrap();
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let result: Value = serde_json::from_str(report.guest_result.as_deref().unwrap()).unwrap();
+    assert_eq!(result["scheduled"], 200);
+    let fired = result["fired"].as_u64().unwrap();
+    let recs = records(&report.run_dir);
+    assert_eq!(fired, recs.len() as u64, "the call returned what was sent");
+    // At 5/s the 8th success comes after about 2 s (cold starts take longer on a
+    // loaded machine), long before the 200th request's time (40 s).
+    assert!(
+        (8..100).contains(&fired),
+        "stopped after 8 accepted, fired {fired}"
+    );
+    let m = read_manifest(&report.run_dir).unwrap();
+    let stop = &m.policies.unwrap().stopped_series[0];
+    assert_eq!(stop.series, "open-loop-constant");
+    assert_eq!(stop.accepted, 8);
 }

@@ -73,12 +73,6 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
             let report = run_experiment_with(&engine, &script, &opts, &overrides).await?;
             println!("{}", report.summary.render());
             let manifest = crate::run::read_manifest(&report.run_dir)?;
-            for stop in manifest.policies.iter().flat_map(|p| &p.stopped_series) {
-                println!(
-                    "series {} stopped by sampler {} after {} invocations ({} accepted): {}",
-                    stop.series, stop.policy, stop.invocations, stop.accepted, stop.reason
-                );
-            }
             for p in manifest.policies.iter().flat_map(|p| &p.policies) {
                 if let Some(e) = &p.error {
                     eprintln!("warning: {} policy {}: {e}", p.role, p.path);

@@ -64,6 +64,7 @@ pub async fn run_batch_with(
         live,
         budget_exhausted,
     } = pending(recorder, payloads);
+    replayed_completed(hooks, &slots).await;
     let live = Arc::new(live);
     let next = Arc::new(AtomicUsize::new(0));
     let workers = concurrency.clamp(1, live.len().max(1));
@@ -109,6 +110,14 @@ pub async fn run_batch_with(
     BatchOutcome {
         results: slots.into_iter().flatten().collect(),
         budget_exhausted,
+    }
+}
+
+/// Results replayed from an interrupted run are shown to `hooks` as completed, in
+/// request order, so a sampler decides on them as it did before the interruption.
+async fn replayed_completed(hooks: &Arc<dyn Hooks>, slots: &[Option<ExecutionRecord>]) {
+    for r in slots.iter().flatten() {
+        hooks.completed(r).await;
     }
 }
 

@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 
 use super::{
     BatchOutcome, BatchTarget, Hooks, Pending, Recorder, invoke_request, no_hooks, pending,
+    replayed_completed,
 };
 
 /// Sleep below this much of the remaining time; spin the last stretch.
@@ -74,6 +75,7 @@ pub async fn run_schedule_with(
         live,
         budget_exhausted,
     } = pending(recorder, (0..n).map(payload_for).collect());
+    replayed_completed(hooks, &slots).await;
     let to_fire: Vec<(usize, u64, Bytes, u64)> = live
         .into_iter()
         .map(|(i, index, payload)| (i, index, payload, offsets_us[i]))
@@ -100,6 +102,11 @@ pub async fn run_schedule_with(
                 let intended_us = intended.duration_since(rec.started()).as_micros() as u64;
                 let (rec, tgt, tx, hk) = (rec.clone(), tgt.clone(), tx.clone(), hk.clone());
                 handle.spawn(async move {
+                    // Fired, but not sent yet (the runtime may lag behind the thread).
+                    if hk.series_ended(&tgt.series) {
+                        rec.budget().release(1);
+                        return;
+                    }
                     let r =
                         invoke_request(&rec, &tgt, &hk, payload, index, Some(intended_us)).await;
                     let _ = tx.send((i, r));

@@ -24,7 +24,8 @@ pub use provider_metrics::{
 pub use record::{Event, ExecutionRecord, OUTPUT_CAP_BYTES, RecordContext};
 pub use stream::JsonlStream;
 pub use summary::{
-    RunSummary, SeriesSummary, Summarizer, read_discards, summarize_run, summarize_run_with,
+    RunSummary, SeriesStoppedBy, SeriesSummary, Summarizer, read_discards, summarize_run,
+    summarize_run_with,
 };
 
 /// File names inside a run directory.

@@ -46,6 +46,15 @@ pub struct SeriesSummary {
     /// Open-loop series: actual − intended send time of every invocation sent.
     #[serde(default)]
     pub send_lateness: Option<Summary>,
+    /// The sampler policy that ended the series early, and why (docs/policies.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<SeriesStoppedBy>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SeriesStoppedBy {
+    pub policy: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -238,6 +247,7 @@ impl Summarizer {
                     provider_time_cold: a.provider.cold.summary(),
                     provider_time_warm: a.provider.warm.summary(),
                     send_lateness: a.lateness.summary(),
+                    stopped_by: None,
                     series: name,
                 }
             })
@@ -263,6 +273,23 @@ pub fn read_discards(run_dir: &Path) -> std::io::Result<HashMap<String, String>>
         }
     }
     Ok(discards)
+}
+
+/// Series a sampler policy ended, from a run's `events.jsonl` (streamed).
+fn read_stops(run_dir: &Path) -> std::io::Result<HashMap<String, SeriesStoppedBy>> {
+    let mut stops = HashMap::new();
+    for e in JsonlStream::<Event>::open(&run_dir.join(EVENTS))? {
+        if let Event::SeriesStopped {
+            series,
+            policy,
+            reason,
+            ..
+        } = e?
+        {
+            stops.insert(series, SeriesStoppedBy { policy, reason });
+        }
+    }
+    Ok(stops)
 }
 
 /// Compute the summary of a run directory, streaming `results.jsonl`.
@@ -298,6 +325,10 @@ pub fn summarize_run_with(run_dir: &Path, exact_max: usize) -> std::io::Result<R
     }
     let mut summary = s.finish();
     summary.provider_metrics_merged = overlaid;
+    let mut stops = read_stops(run_dir)?;
+    for series in &mut summary.series {
+        series.stopped_by = stops.remove(&series.series);
+    }
     Ok(summary)
 }
 
@@ -388,6 +419,15 @@ impl RunSummary {
                  ({} significant digits)",
                 self.exact_max_samples, self.hdr_significant_digits
             );
+        }
+        for s in &self.series {
+            if let Some(stop) = &s.stopped_by {
+                let _ = writeln!(
+                    out,
+                    "{}: stopped by the sampler {}: {}",
+                    s.series, stop.policy, stop.reason
+                );
+            }
         }
         for s in &self.series {
             if let Some(l) = &s.send_lateness {

@@ -19,7 +19,8 @@ pub struct PoliciesConfig {
     /// `cold-start-policy` component.
     #[serde(default)]
     pub cold_start: Option<PathBuf>,
-    /// Longest a policy may take to answer one call (instantiation included).
+    /// Longest a policy may take to answer one call (its one-time instantiation has
+    /// its own limit, `INSTANTIATE_TIMEOUT`).
     #[serde(default = "default_call_timeout_ms")]
     pub call_timeout_ms: u64,
 }

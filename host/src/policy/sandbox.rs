@@ -17,6 +17,10 @@ use crate::config::GuestLimits;
 use crate::engine::sandbox::{GuestLimiter, LimitHit};
 use crate::engine::{GuestEngine, LoadError, TICK};
 
+/// Instantiation (once per run and policy) may take this long: a componentize-py
+/// policy sets up its interpreter then.
+pub const INSTANTIATE_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The data of a policy's Store: WASI with nothing granted, and the limits.
@@ -56,6 +60,15 @@ pub enum PolicyError {
     Failed { policy: String, message: String },
     #[error("{policy}: disabled after an earlier failure ({message})")]
     Disabled { policy: String, message: String },
+}
+
+fn ticks(limit: Duration) -> u64 {
+    ((limit.as_secs_f64() / TICK.as_secs_f64()).ceil() as u64).max(1)
+}
+
+/// What the Store saw when a call failed: wasm time used up, a limit hit.
+fn seen(s: &PolicyState) -> (bool, Option<LimitHit>) {
+    (s.wasm_time_exceeded, s.limiter.hit.clone())
 }
 
 struct Slot<W> {
@@ -145,13 +158,13 @@ impl<W: PolicyWorld> PolicyCell<W> {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .build();
-        let max_ticks = (self.call_timeout.as_secs_f64() / TICK.as_secs_f64()).ceil() as u64;
+        let max_ticks = ticks(self.call_timeout);
         let state = PolicyState {
             wasi,
             table: ResourceTable::new(),
             limiter: GuestLimiter::new(&self.limits),
             ticks: 0,
-            max_ticks: max_ticks.max(1),
+            max_ticks,
             wasm_time_exceeded: false,
         };
         let mut store = Store::new(&self.engine, state);
@@ -181,28 +194,47 @@ impl<W: PolicyWorld> PolicyCell<W> {
                 message: message.clone(),
             });
         }
+        if slot.live.is_none() {
+            let mut store = self.new_store();
+            let call_ticks = store.data().max_ticks;
+            store.data_mut().max_ticks = ticks(INSTANTIATE_TIMEOUT);
+            store.set_epoch_deadline(1);
+            let instance =
+                tokio::time::timeout(INSTANTIATE_TIMEOUT, W::instantiate(&self.pre, &mut store))
+                    .await;
+            let message = match instance {
+                Ok(Ok(instance)) => {
+                    store.data_mut().max_ticks = call_ticks;
+                    slot.live = Some((store, instance));
+                    None
+                }
+                Ok(Err(_)) if store.data().wasm_time_exceeded => Some(format!(
+                    "was not instantiated within {} s and was stopped",
+                    INSTANTIATE_TIMEOUT.as_secs()
+                )),
+                Ok(Err(e)) => Some(format!(
+                    "cannot be instantiated: {}",
+                    self.classify(&format!("{e:#}"), Some(seen(store.data())))
+                )),
+                Err(_) => Some(format!(
+                    "was not instantiated within {} s and was stopped",
+                    INSTANTIATE_TIMEOUT.as_secs()
+                )),
+            };
+            if let Some(message) = message {
+                return Err(self.disable(&mut slot, message));
+            }
+        }
         let timeout = self.call_timeout;
         let outcome = {
             let slot = &mut *slot;
             tokio::time::timeout(timeout, async {
-                if slot.live.is_none() {
-                    let mut store = self.new_store();
-                    store.set_epoch_deadline(1);
-                    let instance = W::instantiate(&self.pre, &mut store)
-                        .await
-                        .map_err(|e| (format!("cannot be instantiated: {e:#}"), None))?;
-                    slot.live = Some((store, instance));
-                }
                 let (store, instance) = slot.live.as_mut().expect("instantiated above");
                 store.data_mut().ticks = 0;
                 store.set_epoch_deadline(1);
-                f(instance, store).await.map_err(|e| {
-                    let s = store.data();
-                    (
-                        format!("{e:#}"),
-                        Some((s.wasm_time_exceeded, s.limiter.hit.clone())),
-                    )
-                })
+                f(instance, store)
+                    .await
+                    .map_err(|e| (format!("{e:#}"), Some(seen(store.data()))))
             })
             .await
         };
@@ -214,13 +246,18 @@ impl<W: PolicyWorld> PolicyCell<W> {
                 timeout.as_millis()
             ),
         };
+        Err(self.disable(&mut slot, message))
+    }
+
+    /// Discard the Store; every later call gets `Disabled`.
+    fn disable(&self, slot: &mut Slot<W>, message: String) -> PolicyError {
         slot.live = None;
         slot.disabled = Some(message.clone());
         tracing::warn!("policy {}: {message}", self.name());
-        Err(PolicyError::Failed {
+        PolicyError::Failed {
             policy: self.name(),
             message,
-        })
+        }
     }
 
     fn classify(&self, message: &str, seen: Option<(bool, Option<LimitHit>)>) -> String {
