@@ -13,4 +13,5 @@ pub mod measure;
 pub mod packaging;
 pub mod providers;
 pub mod run;
+pub mod script;
 pub mod storage;

@@ -1,9 +1,11 @@
 //! Run configuration: load, validate and merge. Every error names the file and field.
 
+pub mod grants;
 mod limits;
 mod local_docker;
 
-pub use limits::GuestLimits;
+pub use grants::Grants;
+pub use limits::{GuestLimits, Price, PriceTable, price_of};
 
 use std::path::{Path, PathBuf};
 
@@ -98,6 +100,12 @@ pub struct RunConfig {
     /// Object storage: backend, and what the script may touch (docs/storage.md).
     #[serde(default)]
     pub storage: crate::storage::StorageConfig,
+    /// Platforms and benchmarks the script may deploy (docs/sandbox.md).
+    #[serde(default)]
+    pub grants: Grants,
+    /// Price per platform, for the cost budget (`limits.max_cost_usd`).
+    #[serde(default, skip_serializing_if = "PriceTable::is_empty")]
+    pub prices: PriceTable,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -224,6 +232,8 @@ impl RunConfig {
             .local_docker
             .validate()
             .map_err(|(field, msg)| ConfigError::field(src, field, msg))?;
+        limits::validate_prices(&self.prices)
+            .map_err(|(field, msg)| ConfigError::field(src, &field, msg))?;
         let lp = &self.platforms.local_process;
         if lp.max_instances == 0 {
             return Err(ConfigError::field(
@@ -234,12 +244,12 @@ impl RunConfig {
         }
         if lp
             .idle_timeout_s
-            .is_some_and(|t| !(t.is_finite() && t >= 0.0))
+            .is_some_and(|t| !(t.is_finite() && (0.0..=1e9).contains(&t)))
         {
             return Err(ConfigError::field(
                 src,
                 "platforms.local-process.idle_timeout_s",
-                "must be a non-negative number of seconds",
+                "must be a non-negative number of seconds, at most 1e9",
             ));
         }
         Ok(())
@@ -263,6 +273,9 @@ impl RunConfig {
                 ),
             ));
         }
+        self.grants
+            .check_names(benchmarks, platforms)
+            .map_err(|(field, msg)| ConfigError::field(src, &field, msg))?;
         if !platforms.contains(&self.platform.as_str()) {
             return Err(ConfigError::field(
                 src,

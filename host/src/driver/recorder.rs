@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use indicatif::ProgressBar;
 
-use super::{BatchTarget, InvocationBudget};
+use super::{BatchTarget, Budgets};
 use crate::measure::{ExecutionRecord, JsonlWriter, RecordContext};
 use crate::providers::Invocation;
 
@@ -31,7 +31,7 @@ pub struct Recorder {
     seq: AtomicU64,
     write_errors: AtomicU64,
     first_send: OnceLock<Instant>,
-    budget: InvocationBudget,
+    budget: Budgets,
     progress: ProgressBar,
 }
 
@@ -51,7 +51,7 @@ impl Recorder {
             seq: AtomicU64::new(0),
             write_errors: AtomicU64::new(0),
             first_send: OnceLock::new(),
-            budget: InvocationBudget::new(max_invocations),
+            budget: Budgets::new(max_invocations),
             progress,
         })
     }
@@ -84,7 +84,7 @@ impl Recorder {
         replay.remove(&index)
     }
 
-    pub fn budget(&self) -> &InvocationBudget {
+    pub fn budget(&self) -> &Budgets {
         &self.budget
     }
 
@@ -146,6 +146,13 @@ impl Recorder {
             },
             inv,
         );
+        // Billed time: what the platform attributes to the call, else what the client saw.
+        let billed_us = if record.provider_time_us > 0 {
+            record.provider_time_us
+        } else {
+            record.client_time_us
+        };
+        self.budget.charge(memory_mb, billed_us);
         if let Err(e) = self.results.append(&record) {
             self.write_errors.fetch_add(1, Ordering::AcqRel);
             tracing::error!("cannot append to {}: {e}", self.results.path().display());

@@ -68,6 +68,8 @@ pub async fn run_schedule(
     let handle = tokio::runtime::Handle::current();
     let start = Instant::now() + LEAD;
     let (rec, tgt) = (recorder.clone(), target.clone());
+    let stopped: Arc<std::sync::Mutex<Option<super::Exhausted>>> = Default::default();
+    let stop = stopped.clone();
     let fire_thread = std::thread::Builder::new()
         .name("faaslab-schedule".into())
         .spawn(move || {
@@ -75,6 +77,16 @@ pub async fn run_schedule(
             for (i, index, payload, offset) in to_fire {
                 let intended = start + Duration::from_micros(offset);
                 wait_until(intended);
+                // Open loop, but within the run's budgets: a request due while the
+                // concurrency limit is reached, or after compute ran out, is not sent.
+                let budget = rec.budget();
+                if let Some(hit) = budget
+                    .concurrency_exhausted()
+                    .or_else(|| budget.compute_exhausted())
+                {
+                    *stop.lock().unwrap_or_else(|e| e.into_inner()) = Some(hit);
+                    break;
+                }
                 let intended_us = intended.duration_since(rec.started()).as_micros() as u64;
                 let (rec, tgt, tx) = (rec.clone(), tgt.clone(), tx.clone());
                 handle.spawn(async move {
@@ -96,8 +108,9 @@ pub async fn run_schedule(
             None => break,
         }
     }
+    let stopped = stopped.lock().unwrap_or_else(|e| e.into_inner()).take();
     BatchOutcome {
         results: slots.into_iter().flatten().collect(),
-        budget_exhausted,
+        budget_exhausted: stopped.or(budget_exhausted),
     }
 }

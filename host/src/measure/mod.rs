@@ -15,7 +15,9 @@ pub use compare::{Comparison, SeriesComparison, Verdict, compare_runs};
 pub use csv_export::write_csv;
 pub use hdr::{EXACT_MAX_SAMPLES, HDR_SIGNIFICANT_DIGITS, Sample, StatsMethod};
 pub use jsonl::{JsonlWriter, read_all, truncate_torn_tail};
-pub use manifest::{DeploymentInfo, MachineInfo, Manifest, RunStatus, ScriptInfo, now_rfc3339};
+pub use manifest::{
+    BudgetUse, DeploymentInfo, MachineInfo, Manifest, RunStatus, ScriptInfo, now_rfc3339,
+};
 pub use plot::{PlotFormat, PlotKind, plot_run};
 pub use record::{Event, ExecutionRecord, OUTPUT_CAP_BYTES, RecordContext};
 pub use stream::JsonlStream;

@@ -6,6 +6,7 @@ pub mod http_client;
 pub mod http_endpoint;
 pub mod local_docker;
 pub mod local_process;
+pub mod owner;
 pub mod pool;
 
 pub use function_config::{Architecture, FunctionConfig};

@@ -8,4 +8,4 @@ mod session;
 
 pub use experiment::{ExperimentReport, run_experiment};
 pub use invoke::{InvokeOptions, InvokeReport, invoke_benchmark};
-pub use session::{Session, SessionOptions};
+pub use session::{GrantFlags, Session, SessionOptions};
