@@ -37,6 +37,31 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Numbers of every magnitude (plain `any::<f64>()` rarely reaches 1e300).
+fn magnitude() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        (-320i32..320, any::<bool>()).prop_map(|(e, neg)| {
+            let v = 10f64.powi(e);
+            if neg { -v } else { v }
+        }),
+        Just(f64::MAX),
+        Just(f64::MIN_POSITIVE),
+        Just(0.0),
+        any::<f64>(),
+    ]
+}
+
+/// Config fields that become durations or deadlines.
+const SECONDS: &[&[&str]] = &[
+    &["limits", "max_wall_time_s"],
+    &["limits", "max_wasm_time_s"],
+    &["limits", "max_sleep_s"],
+    &["limits", "max_gb_seconds"],
+    &["limits", "max_cost_usd"],
+    &["platforms", "local-process", "idle_timeout_s"],
+    &["prices", "local-process", "gb_second_usd"],
+];
+
 /// Field paths of a run config, to put arbitrary values where real fields are.
 const FIELDS: &[&[&str]] = &[
     &["benchmark"],
@@ -97,7 +122,8 @@ fn use_config(c: &RunConfig) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    // No regression files in the source tree: a failure prints its minimal input.
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn config_text_never_panics(text in ".{0,200}") {
@@ -123,6 +149,15 @@ proptest! {
                 prop_assert!(e.starts_with("fuzz.json: "), "{}", e);
                 prop_assert!(!e.contains('\n'), "{}", e);
             }
+        }
+    }
+
+    #[test]
+    fn numeric_limits_accept_only_usable_values(field in prop::sample::select(SECONDS), v in magnitude()) {
+        let mut c = json!({"benchmark": "010.sleep"});
+        set_path(&mut c, field, json!(v));
+        if let Ok(c) = RunConfig::parse(&c.to_string(), "fuzz.json") {
+            use_config(&c);
         }
     }
 

@@ -162,3 +162,30 @@ async fn storage_budget_is_in_the_manifest() {
     assert_eq!(b["exhausted"], true);
     assert_eq!(events_about(&report.run_dir, "max_total_kib"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_loop_schedule_stops_at_the_concurrency_budget() {
+    let sb = Sandbox::new();
+    let cfg = sb.write_config(
+        "c.json",
+        &json!({
+            "benchmark": "010.sleep",
+            "experiment": {"case": "open-loop", "target": "010.sleep", "n": 20, "payload_sleep": "5"},
+            "limits": {"max_concurrency": 3}
+        }),
+    );
+    let report = run_experiment(&engine(), &guest("hostile"), &sb.options(&cfg, "run"))
+        .await
+        .unwrap();
+    let r: Value = serde_json::from_str(report.guest_result.as_deref().unwrap()).unwrap();
+    let v = r["schedule"].as_str().unwrap();
+    assert!(
+        v.starts_with("budget-exhausted: ") && v.contains("limits.max_concurrency"),
+        "{v}"
+    );
+    // Requests 10 ms apart taking 0.5 s each: the 4th finds 3 in flight.
+    assert_eq!(records(&report.run_dir).len(), 3);
+    let b = budget_use(&report.run_dir, "limits.max_concurrency");
+    assert_eq!(b["exhausted"], true);
+    assert_eq!(b["used"], 3.0, "{b}");
+}

@@ -120,7 +120,7 @@ impl Budgets {
             self.in_flight.load(Ordering::Acquire),
             self.max_in_flight.load(Ordering::Acquire),
         );
-        (now >= max).then(|| self.concurrency_hit(now, u64::from(u32::MAX).min(max)))
+        (now >= max).then(|| self.concurrency_hit(now, max))
     }
 
     /// A request for `asked` concurrent invocations over `max` (recorded).

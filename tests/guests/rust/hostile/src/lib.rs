@@ -199,6 +199,18 @@ impl Guest for Hostile {
                 }
                 Ok(object(&[("made", made.to_string()), ("stopped", "never".into())]))
             }
+            "open-loop" => {
+                // Requests every 10 ms that each take `payload_sleep` tenths of a second:
+                // outstanding requests pile up until the concurrency budget says no.
+                let f = deploy(&config)?;
+                let n = number(&config, "n", 20);
+                let payload = field(&config, "payload_sleep")
+                    .map(|s| format!(r#"{{"sleep": 0.{s}}}"#))
+                    .unwrap_or_else(|| String::from("{}"));
+                let offsets: Vec<u64> = (0..n).map(|i| i * 10_000).collect();
+                let r = f.invoke_schedule(&offsets, &[payload]);
+                Ok(object(&[("schedule", verdict(&r))]))
+            }
             "deploy" => {
                 let r = deploy(&config);
                 let input = platform::benchmark_input(
