@@ -4,6 +4,7 @@
 #   - Rust guest workspaces (guest-examples/rust, tests/guests/rust): one cdylib crate per
 #     guest, directory name = crate name; wasm32-unknown-unknown, release, -Zbuild-std
 #     with Debian's Rust, then `wasm-tools component new` (no WASI, no adapter);
+#   - hand-written components (tests/guests/wat/<name>.wat): wasm-tools parse;
 #   - Python guests (guest-examples/python/<name>/app.py): componentize-py, skipped when
 #     their inputs (the guest's files, wit/, componentize-py's version) are unchanged;
 #     world `experiment` unless the guest's directory has a file `world` naming another
@@ -79,6 +80,16 @@ for workspace in "${RUST_WORKSPACES[@]}"; do
 done
 
 echo "$wit_hash" >"$wit_stamp"
+
+# --- Hand-written components (tests/guests/wat/<name>.wat: hostile fixtures that no
+# language toolchain would produce) ------------------------------------------------------
+for wat in "$ROOT"/tests/guests/wat/*.wat; do
+    [[ -f "$wat" ]] || continue
+    name="$(basename "$wat" .wat)"
+    "$WASM_TOOLS" parse "$wat" -o "$OUT/$name.wasm.tmp" || die "$name: wasm-tools parse failed"
+    install_component "$OUT/$name.wasm.tmp" "$name"
+    guests+=("$name")
+done
 
 # --- Python -----------------------------------------------------------------------------
 inputs_hash() {

@@ -76,6 +76,7 @@ impl Scratch {
             progress: false,
             process_start: None,
             resume: None,
+            grants: Default::default(),
             update_storage: false,
         }
     }

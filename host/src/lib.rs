@@ -15,4 +15,5 @@ pub mod packaging;
 pub mod policy;
 pub mod providers;
 pub mod run;
+pub mod script;
 pub mod storage;

@@ -68,6 +68,7 @@ impl Sandbox {
             progress: false,
             process_start: None,
             resume: None,
+            grants: Default::default(),
         }
     }
 }
@@ -89,6 +90,18 @@ pub fn discards(run_dir: &Path) -> HashMap<String, String> {
 
 pub fn manifest(run_dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(run_dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// One budget's entry (`limits.max_…`) in a run's manifest.
+pub fn budget_use(run_dir: &Path, name: &str) -> serde_json::Value {
+    let m = manifest(run_dir);
+    m["budgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["budget"] == name)
+        .unwrap_or_else(|| panic!("no budget {name} in {:#}", m["budgets"]))
+        .clone()
 }
 
 /// Every file below `dir`, recursively.

@@ -26,7 +26,10 @@ impl clock::Host for HostState {
                 d.as_secs_f64()
             ))));
         }
-        if Instant::now() + d > self.ctx.deadline {
+        if Instant::now()
+            .checked_add(d)
+            .is_none_or(|end| end > self.ctx.deadline)
+        {
             return Ok(Err(Error::BudgetExhausted(format!(
                 "sleep of {} s would pass the run's wall-time budget (limits.max_wall_time_s)",
                 d.as_secs_f64()

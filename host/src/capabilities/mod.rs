@@ -2,9 +2,10 @@
 //! run's grants and budgets and converts WIT types to domain types at the edge.
 
 mod clock;
-mod convert;
+pub mod convert;
 pub mod log;
 pub mod network;
+pub mod output;
 pub mod platform;
 mod random;
 mod results;
@@ -16,7 +17,6 @@ use std::time::Instant;
 use rand::SeedableRng;
 use rand::rngs::ChaCha12Rng;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::benchmarks::Catalog;
@@ -85,16 +85,18 @@ pub struct HostState {
     pub live_functions: u64,
     /// UDP endpoints opened so far (budget: `network.max_endpoints`).
     pub udp_endpoints_opened: u64,
-    pub stdout: MemoryOutputPipe,
-    pub stderr: MemoryOutputPipe,
+    pub stdout: output::CappedOutput,
+    pub stderr: output::CappedOutput,
+    /// Bytes written through the `log` interface (capped by `limits.max_log_kib`).
+    pub log_bytes: u64,
 }
 
 impl HostState {
     pub fn new(ctx: Arc<RunContext>) -> Self {
         let limits = &ctx.config.limits;
         let cap = (limits.max_output_kib as usize).saturating_mul(1024);
-        let stdout = MemoryOutputPipe::new(cap);
-        let stderr = MemoryOutputPipe::new(cap);
+        let stdout = output::CappedOutput::new(cap);
+        let stderr = output::CappedOutput::new(cap);
         // No preopens, no environment, no arguments, no network; WASI randomness is
         // seeded from the run seed so guests that use it stay reproducible.
         let wasi = WasiCtx::builder()
@@ -119,6 +121,7 @@ impl HostState {
             wasi,
             stdout,
             stderr,
+            log_bytes: 0,
             ctx,
         }
     }

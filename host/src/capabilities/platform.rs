@@ -32,6 +32,39 @@ enum Execution {
 }
 
 impl HostState {
+    /// The guest's `budget-exhausted` for `hit`; the first one of each budget is also
+    /// an event (the manifest lists every budget at the end of the run).
+    pub(crate) fn exhausted(&self, hit: &crate::driver::Exhausted) -> Error {
+        let budgets = self.ctx.recorder.budget();
+        budgets.mark(hit.clone());
+        if budgets.first_report(hit.budget) {
+            self.ctx.event(&Event::BudgetExhausted {
+                budget: hit.budget.into(),
+                detail: hit.detail.clone(),
+            });
+        }
+        Error::BudgetExhausted(hit.detail.clone())
+    }
+
+    /// `denied` unless the run grants deploying `benchmark` on its platform.
+    fn check_grants(&self, benchmark: &str) -> Result<(), Error> {
+        let grants = &self.ctx.config.grants;
+        let platform = self.ctx.provider.name();
+        if !grants.allows_platform(platform) {
+            return Err(Error::Denied(format!(
+                "platform `{platform}` is not granted to this script (granted: {}; grants.platforms, --allow-platform, the script's manifest)",
+                grants.platforms.as_deref().unwrap_or_default().join(", ")
+            )));
+        }
+        if !grants.allows_benchmark(benchmark) {
+            return Err(Error::Denied(format!(
+                "benchmark `{benchmark}` is not granted to this script (granted: {}; grants.benchmarks, --allow-benchmark, the script's manifest)",
+                grants.benchmarks.as_deref().unwrap_or_default().join(", ")
+            )));
+        }
+        Ok(())
+    }
+
     fn handle(&self, f: &Resource<FunctionHandle>) -> wasmtime::Result<&FunctionHandle> {
         Ok(self.table.get(f)?)
     }
@@ -66,19 +99,45 @@ impl HostState {
                 run_schedule_with(&recorder, &target, offsets, payloads, &hooks).await
             }
         };
-        if budget_exhausted {
-            let detail = format!(
-                "the run's {} invocations (limits.max_invocations) are used up",
-                recorder.budget().limit()
-            );
-            self.ctx.event(&Event::BudgetExhausted {
-                budget: "max_invocations".into(),
-                detail: detail.clone(),
-            });
-            return Ok(Err(Error::BudgetExhausted(detail)));
+        if let Some(hit) = budget_exhausted {
+            return Ok(Err(self.exhausted(&hit)));
         }
         Ok(Ok(results.into_iter().map(result_to_wit).collect()))
     }
+}
+
+/// Whether an open-loop schedule may run: at most `max_batch` requests, one payload per
+/// offset or one for all, offsets not decreasing, the last one within the wall time left.
+pub fn check_schedule(
+    offsets_us: &[u64],
+    payloads: usize,
+    max_batch: u64,
+    wall_left: std::time::Duration,
+) -> Result<(), Error> {
+    if offsets_us.len() as u64 > max_batch {
+        return Err(Error::Invalid(format!(
+            "schedule of {} requests is over the cap of {max_batch} (limits.max_batch)",
+            offsets_us.len(),
+        )));
+    }
+    if payloads == 0 || (payloads != 1 && payloads != offsets_us.len()) {
+        return Err(Error::Invalid(format!(
+            "{payloads} payloads for {} offsets: give one per offset, or one for all",
+            offsets_us.len()
+        )));
+    }
+    if offsets_us.windows(2).any(|w| w[1] < w[0]) {
+        return Err(Error::Invalid("offsets-us must not decrease".into()));
+    }
+    if let Some(&last) = offsets_us.last()
+        && std::time::Duration::from_micros(last) > wall_left
+    {
+        return Err(Error::BudgetExhausted(format!(
+            "the schedule lasts {} s, past the run's wall-time budget (limits.max_wall_time_s)",
+            last as f64 / 1e6
+        )));
+    }
+    Ok(())
 }
 
 impl platform::Host for HostState {
@@ -101,6 +160,9 @@ impl platform::Host for HostState {
             return Err(wasmtime::Error::msg(format!(
                 "guest holds {max} function handles, the cap (limits.max_resources)"
             )));
+        }
+        if let Err(denied) = self.check_grants(&benchmark) {
+            return Ok(Err(denied));
         }
         let ctx = self.ctx.clone();
         let bench = match ctx.catalog.get(&benchmark) {
@@ -165,6 +227,11 @@ impl platform::Host for HostState {
                 "unknown input size `{size}` (known: test, small, large)"
             ))));
         };
+        if !self.ctx.config.grants.allows_benchmark(&benchmark) {
+            return Ok(Err(Error::Denied(format!(
+                "benchmark `{benchmark}` is not granted to this script (grants.benchmarks)"
+            ))));
+        }
         let ctx = self.ctx.clone();
         let bench = match ctx.catalog.get(&benchmark) {
             Ok(b) => b,
@@ -227,11 +294,17 @@ impl platform::HostFunction for HostState {
                 limits.max_batch
             ))));
         }
-        if concurrency == 0 || concurrency > limits.max_concurrency {
-            return Ok(Err(Error::Invalid(format!(
-                "concurrency {concurrency} is outside 1..={} (limits.max_concurrency)",
-                limits.max_concurrency
-            ))));
+        if concurrency == 0 {
+            return Ok(Err(Error::Invalid("concurrency must be at least 1".into())));
+        }
+        if concurrency > limits.max_concurrency {
+            let max = u64::from(limits.max_concurrency);
+            let hit = self
+                .ctx
+                .recorder
+                .budget()
+                .concurrency_hit(u64::from(concurrency), max);
+            return Ok(Err(self.exhausted(&hit)));
         }
         for p in &payloads {
             self.check_arg("payloads", p.len())?;
@@ -247,35 +320,13 @@ impl platform::HostFunction for HostState {
         offsets_us: Vec<u64>,
         payloads: Vec<String>,
     ) -> WitResult<Vec<ExecutionResult>> {
-        let limits = &self.ctx.config.limits;
-        if offsets_us.len() as u64 > limits.max_batch {
-            return Ok(Err(Error::Invalid(format!(
-                "schedule of {} requests is over the cap of {} (limits.max_batch)",
-                offsets_us.len(),
-                limits.max_batch
-            ))));
-        }
-        if payloads.is_empty() || (payloads.len() != 1 && payloads.len() != offsets_us.len()) {
-            return Ok(Err(Error::Invalid(format!(
-                "{} payloads for {} offsets: give one per offset, or one for all",
-                payloads.len(),
-                offsets_us.len()
-            ))));
-        }
-        if offsets_us.windows(2).any(|w| w[1] < w[0]) {
-            return Ok(Err(Error::Invalid("offsets-us must not decrease".into())));
-        }
         let wall_left = self
             .ctx
             .deadline
             .saturating_duration_since(std::time::Instant::now());
-        if let Some(&last) = offsets_us.last()
-            && std::time::Duration::from_micros(last) > wall_left
-        {
-            return Ok(Err(Error::BudgetExhausted(format!(
-                "the schedule lasts {} s, past the run's wall-time budget (limits.max_wall_time_s)",
-                last as f64 / 1e6
-            ))));
+        let max_batch = self.ctx.config.limits.max_batch;
+        if let Err(e) = check_schedule(&offsets_us, payloads.len(), max_batch, wall_left) {
+            return Ok(Err(e));
         }
         for p in &payloads {
             self.check_arg("payloads", p.len())?;

@@ -69,6 +69,15 @@ impl StorageCapability {
         &self.storage
     }
 
+    /// Bytes the guest uploaded so far (the `storage.max_total_kib` budget).
+    pub fn uploaded_bytes(&self) -> u64 {
+        self.uploaded_bytes.load(Ordering::SeqCst)
+    }
+
+    pub fn max_total_bytes(&self) -> u64 {
+        self.storage.config().max_total_kib.saturating_mul(1024)
+    }
+
     /// The real bucket behind `bucket` if the run grants this access, else `denied`
     /// (or `invalid` for a malformed key).
     fn check(&self, bucket: &str, key: &str, write: bool) -> Result<String, Error> {
@@ -171,7 +180,19 @@ impl wit::Host for HostState {
         self.check_arg("bucket", bucket.len())?;
         self.check_arg("key", key.len())?;
         let ctx = self.ctx.clone();
-        Ok(ctx.storage.upload(&bucket, &key, data).await)
+        let result = ctx.storage.upload(&bucket, &key, data).await;
+        if let Err(Error::BudgetExhausted(detail)) = &result {
+            let used = ctx.storage.uploaded_bytes() as f64;
+            let limit = ctx.storage.max_total_bytes() as f64;
+            let hit = crate::driver::Exhausted {
+                budget: "max_total_kib",
+                used,
+                limit,
+                detail: detail.clone(),
+            };
+            return Ok(Err(self.exhausted(&hit)));
+        }
+        Ok(result)
     }
 
     async fn download(&mut self, bucket: String, key: String) -> WitResult<Vec<u8>> {
@@ -194,7 +215,12 @@ impl wit::Host for HostState {
             Ok(r) => r,
             Err(e) => return Ok(Err(e)),
         };
+        let max = ctx.config.limits.max_batch;
         Ok(match cap.storage.list(&real, &prefix).await {
+            Ok(objects) if objects.len() as u64 > max => Err(Error::Invalid(format!(
+                "`{prefix}` holds {} objects, more than one answer may carry ({max}, limits.max_batch); list a narrower prefix",
+                objects.len()
+            ))),
             Ok(objects) => Ok(objects
                 .into_iter()
                 .map(|o| wit::ObjectInfo {

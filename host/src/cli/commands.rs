@@ -61,6 +61,14 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
         Command::Experiment(ExperimentCommand::Run(args)) => {
             let mut opts = session_options(&common, &args.run, process_start, cli.quiet);
             opts.resume = args.resume.resume;
+            let some = |v: Vec<String>| (!v.is_empty()).then_some(v);
+            opts.grants = crate::run::GrantFlags {
+                grants: crate::config::Grants {
+                    platforms: some(args.grants.allow_platform),
+                    benchmarks: some(args.grants.allow_benchmark),
+                },
+                max_invocations: args.grants.max_invocations,
+            };
             let cache_dir = opts.cache_dir.clone().unwrap_or_else(default_cache_dir);
             let engine = GuestEngine::new(cache_dir.join("components"))
                 .map_err(|e| anyhow::anyhow!("cannot create the wasm engine: {e}"))?;
@@ -141,6 +149,15 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
             }
         }
         Command::Cache(command) => super::cache::run(&common, command),
+        Command::Script(super::ScriptCommand::Inspect { script, json }) => {
+            let inspection = crate::script::inspect(&script)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&inspection)?);
+            } else {
+                print!("{}", inspection.render());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Results(ResultsCommand::Stats { run_dir, json }) => {
             if !run_dir.join(measure::RESULTS).is_file() {
                 anyhow::bail!("{}: no {} here", run_dir.display(), measure::RESULTS);
@@ -200,5 +217,6 @@ fn session_options(
         progress: !quiet && std::io::stderr().is_terminal(),
         process_start: Some(process_start),
         resume: None,
+        grants: Default::default(),
     }
 }

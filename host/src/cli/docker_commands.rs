@@ -114,6 +114,16 @@ pub async fn local(common: &CommonArgs, cmd: LocalCommand) -> anyhow::Result<Exi
             println!("written: {}", path.display());
             Ok(ExitCode::SUCCESS)
         }
+        LocalCommand::Cleanup { all } => {
+            let docker = docker::connect().await?;
+            let removed = if all {
+                crate::providers::local_docker::remove_instances(&docker, None).await?
+            } else {
+                crate::providers::local_docker::remove_abandoned(&docker).await?
+            };
+            println!("removed {removed} function containers");
+            Ok(ExitCode::SUCCESS)
+        }
         LocalCommand::Sample { out } => {
             docker::local::sample(&out).await?;
             Ok(ExitCode::SUCCESS)

@@ -60,6 +60,34 @@ pub enum Command {
     /// Docker images of the local-docker platform.
     #[command(subcommand)]
     Images(ImagesCommand),
+    /// Guest scripts as artifacts (docs/sandbox.md).
+    #[command(subcommand)]
+    Script(ScriptCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScriptCommand {
+    /// Print a component's imports, exports, declared needs and sha256, without running it.
+    Inspect {
+        script: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Grants on the command line: they only narrow the config's `grants` and `limits`.
+#[derive(Args, Debug, Default)]
+pub struct GrantArgs {
+    /// Let the script deploy to this platform only (repeatable).
+    #[arg(long = "allow-platform", value_name = "PLATFORM")]
+    pub allow_platform: Vec<String>,
+    /// Let the script deploy this benchmark only (repeatable).
+    #[arg(long = "allow-benchmark", value_name = "BENCHMARK")]
+    pub allow_benchmark: Vec<String>,
+    /// At most this many invocations (lowers `limits.max_invocations`).
+    #[arg(long, value_name = "N")]
+    pub max_invocations: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -101,6 +129,12 @@ pub enum LocalCommand {
     },
     /// Remove the containers OUT names; write OUT's memory statistics.
     Stop { out: PathBuf },
+    /// Remove function containers left behind by killed runs (a run does this when it
+    /// starts, too); `--all` removes every faaslab function container, even of live runs.
+    Cleanup {
+        #[arg(long)]
+        all: bool,
+    },
     /// (internal) the memory sampler `local start` detaches.
     #[command(hide = true)]
     Sample { out: PathBuf },
@@ -157,7 +191,7 @@ pub struct RunArgs {
 pub struct ResumeArgs {
     /// Continue an interrupted run in this directory: its config and seed are reused,
     /// recorded invocations are replayed to the script instead of being made again.
-    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["config", "output_dir", "seed", "force_rebuild"])]
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["config", "output_dir", "seed", "force_rebuild", "allow_platform", "allow_benchmark", "max_invocations"])]
     pub resume: Option<PathBuf>,
 }
 
@@ -172,6 +206,8 @@ pub struct ExperimentRunArgs {
     pub resume: ResumeArgs,
     #[command(flatten)]
     pub policies: PolicyArgs,
+    #[command(flatten)]
+    pub grants: GrantArgs,
 }
 
 /// Policy components the drivers consult (docs/policies.md); each replaces the

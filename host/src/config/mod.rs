@@ -1,10 +1,12 @@
 //! Run configuration: load, validate and merge. Every error names the file and field.
 
+pub mod grants;
 mod limits;
 mod local_docker;
 mod network;
 
-pub use limits::GuestLimits;
+pub use grants::Grants;
+pub use limits::{GuestLimits, Price, PriceTable, price_of};
 
 use std::path::{Path, PathBuf};
 
@@ -109,6 +111,12 @@ pub struct RunConfig {
     /// Host-side UDP endpoints for network experiments (docs/experiments.md).
     #[serde(default)]
     pub network: NetworkConfig,
+    /// Platforms and benchmarks the script may deploy (docs/sandbox.md).
+    #[serde(default)]
+    pub grants: Grants,
+    /// Price per platform, for the cost budget (`limits.max_cost_usd`).
+    #[serde(default, skip_serializing_if = "PriceTable::is_empty")]
+    pub prices: PriceTable,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -243,6 +251,8 @@ impl RunConfig {
             .local_docker
             .validate()
             .map_err(|(field, msg)| ConfigError::field(src, field, msg))?;
+        limits::validate_prices(&self.prices)
+            .map_err(|(field, msg)| ConfigError::field(src, &field, msg))?;
         let lp = &self.platforms.local_process;
         if lp.max_instances == 0 {
             return Err(ConfigError::field(
@@ -253,12 +263,12 @@ impl RunConfig {
         }
         if lp
             .idle_timeout_s
-            .is_some_and(|t| !(t.is_finite() && t >= 0.0))
+            .is_some_and(|t| !(t.is_finite() && (0.0..=1e9).contains(&t)))
         {
             return Err(ConfigError::field(
                 src,
                 "platforms.local-process.idle_timeout_s",
-                "must be a non-negative number of seconds",
+                "must be a non-negative number of seconds, at most 1e9",
             ));
         }
         Ok(())
@@ -282,6 +292,9 @@ impl RunConfig {
                 ),
             ));
         }
+        self.grants
+            .check_names(benchmarks, platforms)
+            .map_err(|(field, msg)| ConfigError::field(src, &field, msg))?;
         if !platforms.contains(&self.platform.as_str()) {
             return Err(ConfigError::field(
                 src,

@@ -82,7 +82,9 @@ pub async fn start(opts: StartOptions<'_>) -> anyhow::Result<StartFile> {
         .parent()
         .unwrap_or(Path::new("."))
         .join("faaslab-local-logs");
-    let provider = LocalDockerProvider::new(&opts.config.platforms.local_docker, logs).await?;
+    let provider = LocalDockerProvider::new(&opts.config.platforms.local_docker, logs)
+        .await?
+        .detached();
     let resources = Resources {
         resource_id: opts.config.resource_id.clone(),
         reuse_deployments: true,

@@ -6,7 +6,7 @@ mod hooks;
 mod recorder;
 mod schedule;
 
-pub use budget::InvocationBudget;
+pub use budget::{Budgets, Exhausted, InvocationBudget};
 pub use hooks::{Hooks, NoHooks};
 pub use recorder::{Recorder, SendInfo};
 pub use schedule::{run_schedule, run_schedule_with};
@@ -27,11 +27,11 @@ pub struct BatchTarget {
     pub series: String,
 }
 
-/// Results of a batch, in payload order, and whether the invocation budget stopped it
-/// early (then only the first `results.len()` payloads were sent).
+/// Results of a batch, in payload order, and the budget that stopped it early, if one
+/// did (then only some payloads were sent; every one sent is recorded).
 pub struct BatchOutcome {
     pub results: Vec<ExecutionRecord>,
-    pub budget_exhausted: bool,
+    pub budget_exhausted: Option<Exhausted>,
 }
 
 /// Invoke once per payload with at most `concurrency` in flight.
@@ -65,23 +65,29 @@ pub async fn run_batch_with(
         budget_exhausted,
     } = pending(recorder, payloads);
     replayed_completed(hooks, &slots).await;
+    let stopped: Arc<std::sync::Mutex<Option<Exhausted>>> = Default::default();
     let live = Arc::new(live);
     let next = Arc::new(AtomicUsize::new(0));
     let workers = concurrency.clamp(1, live.len().max(1));
     let mut set = tokio::task::JoinSet::new();
     let unsent = Arc::new(AtomicUsize::new(0));
     for _ in 0..workers {
-        let (recorder, target, live, next, hooks, unsent) = (
+        let (recorder, target, live, next, hooks, unsent, stopped) = (
             recorder.clone(),
             target.clone(),
             live.clone(),
             next.clone(),
             hooks.clone(),
             unsent.clone(),
+            stopped.clone(),
         );
         set.spawn(async move {
             let mut done = Vec::new();
             loop {
+                if let Some(hit) = recorder.budget().compute_exhausted() {
+                    *stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(hit);
+                    break;
+                }
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some((i, index, payload)) = live.get(k) else {
                     break;
@@ -107,9 +113,10 @@ pub async fn run_batch_with(
     recorder
         .budget()
         .release(unsent.load(Ordering::Relaxed) as u64);
+    let stopped = stopped.lock().unwrap_or_else(|e| e.into_inner()).take();
     BatchOutcome {
         results: slots.into_iter().flatten().collect(),
-        budget_exhausted,
+        budget_exhausted: stopped.or(budget_exhausted),
     }
 }
 
@@ -126,7 +133,7 @@ struct Pending {
     slots: Vec<Option<ExecutionRecord>>,
     /// (position in the batch, request index, payload), within the budget.
     live: Vec<(usize, u64, Bytes)>,
-    budget_exhausted: bool,
+    budget_exhausted: Option<Exhausted>,
 }
 
 fn pending(recorder: &Recorder, payloads: Vec<Bytes>) -> Pending {
@@ -140,8 +147,19 @@ fn pending(recorder: &Recorder, payloads: Vec<Bytes>) -> Pending {
             None => live.push((i, index, payload)),
         }
     }
+    // A compute budget used up earlier stops the batch before it starts.
+    let mut budget_exhausted = if live.is_empty() {
+        None
+    } else {
+        recorder.budget().compute_exhausted()
+    };
+    if budget_exhausted.is_some() {
+        live.clear();
+    }
     let granted = recorder.budget().reserve(live.len() as u64) as usize;
-    let budget_exhausted = granted < live.len();
+    if granted < live.len() {
+        budget_exhausted = Some(recorder.budget().invocations_exhausted());
+    }
     live.truncate(granted);
     Pending {
         slots,
@@ -227,6 +245,7 @@ async fn invoke_attempt(
     let request_id = uuid::Uuid::new_v4().to_string();
     let payload_bytes = payload.len() as u64;
     let memory_mb = target.function.config().memory_mb;
+    let _in_flight = recorder.budget().start_invocation();
     let send = SendInfo {
         send_time_us: recorder.mark_send(),
         intended_send_time_us,

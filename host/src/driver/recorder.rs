@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use indicatif::ProgressBar;
 
-use super::{BatchTarget, InvocationBudget};
+use super::{BatchTarget, Budgets};
 use crate::measure::{ExecutionRecord, JsonlWriter, RecordContext};
 use crate::providers::Invocation;
 
@@ -21,6 +21,16 @@ pub struct SendInfo {
     pub request_index: u64,
 }
 
+/// Billed time of an invocation: what the platform attributes to it, else what the
+/// client saw.
+fn billed_us(r: &ExecutionRecord) -> u64 {
+    if r.provider_time_us > 0 {
+        r.provider_time_us
+    } else {
+        r.client_time_us
+    }
+}
+
 pub struct Recorder {
     results: JsonlWriter,
     next_request: AtomicU64,
@@ -31,7 +41,7 @@ pub struct Recorder {
     seq: AtomicU64,
     write_errors: AtomicU64,
     first_send: OnceLock<Instant>,
-    budget: InvocationBudget,
+    budget: Budgets,
     progress: ProgressBar,
 }
 
@@ -51,7 +61,7 @@ impl Recorder {
             seq: AtomicU64::new(0),
             write_errors: AtomicU64::new(0),
             first_send: OnceLock::new(),
-            budget: InvocationBudget::new(max_invocations),
+            budget: Budgets::new(max_invocations),
             progress,
         })
     }
@@ -62,6 +72,10 @@ impl Recorder {
         let max_seq = recorded.iter().map(|r| r.seq).max().unwrap_or(0);
         self.seq.store(max_seq, Ordering::Release);
         self.budget.reserve(recorded.len() as u64);
+        // What the interrupted run spent counts against the compute budgets too.
+        for r in &recorded {
+            self.budget.charge(r.memory_mb, billed_us(r));
+        }
         let mut replay = self.replay.lock().unwrap_or_else(|e| e.into_inner());
         for r in recorded {
             let Some(i) = r.request_index else { continue };
@@ -86,7 +100,7 @@ impl Recorder {
         replay.remove(&index)
     }
 
-    pub fn budget(&self) -> &InvocationBudget {
+    pub fn budget(&self) -> &Budgets {
         &self.budget
     }
 
@@ -162,11 +176,52 @@ impl Recorder {
             },
             inv,
         );
+        self.budget.charge(memory_mb, billed_us(&record));
         if let Err(e) = self.results.append(&record) {
             self.write_errors.fetch_add(1, Ordering::AcqRel);
             tracing::error!("cannot append to {}: {e}", self.results.path().display());
         }
         self.progress.inc(1);
         record
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resumed_run_keeps_what_the_interrupted_one_spent() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = Recorder::open(
+            &dir.path().join("results.jsonl"),
+            Instant::now(),
+            10,
+            ProgressBar::hidden(),
+        )
+        .unwrap();
+        let limits = crate::config::GuestLimits {
+            max_gb_seconds: Some(1.0),
+            ..Default::default()
+        };
+        rec.budget().set_compute(&limits, Default::default());
+        let record: ExecutionRecord = serde_json::from_value(serde_json::json!({
+            "seq": 1, "request_index": 0, "request_id": "r", "series": "s",
+            "platform": "local-process", "benchmark": "010.sleep", "function": "f",
+            "memory_mb": 1024, "cold": true, "reported_cold": null, "instance_id": "i",
+            "send_time_us": 0, "client_time_us": 2_100_000, "exec_time_us": 2_000_000,
+            "provider_time_us": 2_000_000, "connection_time_us": 0, "init_time_us": null,
+            "memory_peak_kib": null, "begin_us": null, "end_us": null, "payload_bytes": 2,
+            "output_bytes": 2, "output_truncated": false, "output": "{}", "failure": null
+        }))
+        .unwrap();
+        rec.resume_from(vec![record]);
+        let (gb_s, _) = rec.budget().compute_used();
+        assert!((gb_s - 2.0).abs() < 1e-9, "{gb_s}");
+        assert_eq!(
+            rec.budget().compute_exhausted().unwrap().budget,
+            "max_gb_seconds"
+        );
+        assert_eq!(rec.budget().reserve(100), 9);
     }
 }

@@ -85,6 +85,8 @@ pub async fn run_schedule_with(
     let handle = tokio::runtime::Handle::current();
     let start = Instant::now() + LEAD;
     let (rec, tgt, hk) = (recorder.clone(), target.clone(), hooks.clone());
+    let stopped: Arc<std::sync::Mutex<Option<super::Exhausted>>> = Default::default();
+    let stop = stopped.clone();
     let fire_thread = std::thread::Builder::new()
         .name("faaslab-schedule".into())
         .spawn(move || {
@@ -98,6 +100,16 @@ pub async fn run_schedule_with(
                 if hk.series_ended(&tgt.series) {
                     unsent += 1;
                     continue;
+                }
+                // Open loop, but within the run's budgets: a request due while the
+                // concurrency limit is reached, or after compute ran out, is not sent.
+                let budget = rec.budget();
+                if let Some(hit) = budget
+                    .concurrency_exhausted()
+                    .or_else(|| budget.compute_exhausted())
+                {
+                    *stop.lock().unwrap_or_else(|e| e.into_inner()) = Some(hit);
+                    break;
                 }
                 let intended_us = intended.duration_since(rec.started()).as_micros() as u64;
                 let (rec, tgt, tx, hk) = (rec.clone(), tgt.clone(), tx.clone(), hk.clone());
@@ -127,8 +139,9 @@ pub async fn run_schedule_with(
             None => break,
         }
     }
+    let stopped = stopped.lock().unwrap_or_else(|e| e.into_inner()).take();
     BatchOutcome {
         results: slots.into_iter().flatten().collect(),
-        budget_exhausted,
+        budget_exhausted: stopped.or(budget_exhausted),
     }
 }

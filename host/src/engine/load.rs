@@ -10,6 +10,7 @@ use super::GuestEngine;
 use super::bindings::ExperimentPre;
 use crate::cache::write_atomic;
 use crate::capabilities::HostState;
+use crate::script::{Declared, read_declared};
 
 /// Largest guest file accepted.
 pub const MAX_COMPONENT_BYTES: usize = 256 * 1024 * 1024;
@@ -23,6 +24,8 @@ pub enum LoadError {
     },
     #[error("{path}: {message}")]
     Rejected { path: String, message: String },
+    #[error(transparent)]
+    Manifest(#[from] crate::script::ManifestError),
 }
 
 /// A guest component compiled by this engine (from the cache or now).
@@ -31,6 +34,8 @@ pub struct CompiledComponent {
     pub bytes: u64,
     pub component: Component,
     pub from_cache: bool,
+    /// What the guest declares it needs (`faaslab:manifest` section, sidecar file).
+    pub declared: Option<Declared>,
 }
 
 pub struct LoadedScript {
@@ -39,6 +44,8 @@ pub struct LoadedScript {
     pub pre: ExperimentPre<HostState>,
     /// Whether compiled code came from the cache.
     pub from_cache: bool,
+    /// What the script declares it needs (`faaslab:manifest` section, sidecar file).
+    pub declared: Option<Declared>,
 }
 
 impl GuestEngine {
@@ -52,7 +59,7 @@ impl GuestEngine {
         let pre = self
             .linker
             .instantiate_pre(&compiled.component)
-            .map_err(|e| reject(format!("needs imports faaslab does not provide: {e:#}")))?;
+            .map_err(|e| reject(missing_import_message(&e)))?;
         let pre = ExperimentPre::new(pre).map_err(|e| {
             reject(format!(
                 "does not export the `experiment` world's `run` function: {e:#}"
@@ -63,6 +70,7 @@ impl GuestEngine {
             bytes: compiled.bytes,
             pre,
             from_cache: compiled.from_cache,
+            declared: compiled.declared,
         })
     }
 
@@ -102,6 +110,7 @@ impl GuestEngine {
                 "is a core WebAssembly module, not a component (wrap it with `wasm-tools component new`)".into(),
             ));
         }
+        let declared = read_declared(path, &bytes)?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let cached_path = self
             .components_dir
@@ -143,6 +152,30 @@ impl GuestEngine {
             bytes: bytes.len() as u64,
             component,
             from_cache,
+            declared,
         })
+    }
+}
+
+/// One line naming the import the host does not offer (wasmtime's message says
+/// "component imports instance `x`, but a matching implementation was not found").
+fn missing_import_message(e: &wasmtime::Error) -> String {
+    let mut chain = e.chain().map(|c| c.to_string().replace('\n', " "));
+    let first = chain.next().unwrap_or_default();
+    let cause: Vec<String> = chain.collect();
+    let cause = if cause.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", cause.join(": "))
+    };
+    match first
+        .split('`')
+        .nth(1)
+        .filter(|_| first.contains("component imports"))
+    {
+        Some(name) => format!(
+            "imports `{name}`{cause}, which faaslab does not offer (it offers the faaslab:host@0.1.0 interfaces and WASI 0.2 without files, sockets or environment)"
+        ),
+        None => format!("needs imports faaslab does not provide: {first}{cause}"),
     }
 }

@@ -5,7 +5,7 @@ pub mod bindings;
 mod load;
 pub mod sandbox;
 
-pub use load::{CompiledComponent, LoadError, LoadedScript};
+pub use load::{CompiledComponent, LoadError, LoadedScript, MAX_COMPONENT_BYTES};
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -149,7 +149,16 @@ impl GuestEngine {
                 .pre
                 .instantiate_async(&mut store)
                 .await
-                .map_err(|e| RunError::Instantiate(format!("{e:#}")))?;
+                .map_err(|e| {
+                    let mut m = format!("{e:#}").replace('\n', " ");
+                    if m.contains("instance count too high") {
+                        m.push_str(&format!(
+                            " (limits.max_instances = {})",
+                            limits.max_instances
+                        ));
+                    }
+                    RunError::Instantiate(m)
+                })?;
             instantiate_us = Some(t0.elapsed().as_micros() as u64);
             Ok::<_, RunError>(instance.call_run(&mut store, config_json).await)
         })
@@ -183,11 +192,18 @@ fn classify_trap(
         Some(LimitHit::Table { .. }) => return RunError::Table(limits.max_table_elements),
         None => {}
     }
-    let mut message = format!("{error:#}");
-    if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
-        message = format!("{trap} ({})", first_line(&message));
+    // The chain holds the cause and, as context, the guest's wasm backtrace (many
+    // lines): keep the first line of every part but the backtrace.
+    let texts: Vec<String> = error
+        .chain()
+        .map(|c| first_line(&c.to_string()).trim_end_matches(':').to_string())
+        .filter(|t| !t.is_empty() && !t.starts_with("error while executing at wasm backtrace"))
+        .collect();
+    let mut message = texts.join(": ");
+    if message.is_empty() {
+        message = first_line(&format!("{error:#}")).to_string();
     }
-    RunError::Trap(first_line(&message).to_string())
+    RunError::Trap(message)
 }
 
 fn first_line(s: &str) -> &str {

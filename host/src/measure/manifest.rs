@@ -22,6 +22,22 @@ pub struct ScriptInfo {
     pub path: String,
     pub sha256: String,
     pub bytes: u64,
+    /// What the script declared it needs; the run's config holds the effective grants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<crate::script::Declared>,
+}
+
+/// One budget of the run: how much was used of how much, and whether it ran out
+/// (the guest was told `budget-exhausted`, or stopped at the wall-time limit).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetUse {
+    /// The config field, e.g. `limits.max_invocations`.
+    pub budget: String,
+    pub used: f64,
+    /// None: unlimited.
+    pub limit: Option<f64>,
+    pub unit: String,
+    pub exhausted: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,6 +107,9 @@ pub struct Manifest {
     /// series the sampler stopped (docs/policies.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policies: Option<crate::policy::PolicyReport>,
+    /// Every budget's use at the end of the run (docs/sandbox.md).
+    #[serde(default)]
+    pub budgets: Vec<BudgetUse>,
 }
 
 pub fn now_rfc3339() -> String {

@@ -16,7 +16,9 @@ pub use compare::{Comparison, SeriesComparison, Verdict, compare_runs};
 pub use csv_export::write_csv;
 pub use hdr::{EXACT_MAX_SAMPLES, HDR_SIGNIFICANT_DIGITS, Sample, StatsMethod};
 pub use jsonl::{JsonlWriter, read_all, truncate_torn_tail};
-pub use manifest::{DeploymentInfo, MachineInfo, Manifest, RunStatus, ScriptInfo, now_rfc3339};
+pub use manifest::{
+    BudgetUse, DeploymentInfo, MachineInfo, Manifest, RunStatus, ScriptInfo, now_rfc3339,
+};
 pub use plot::{PlotFormat, PlotKind, plot_run};
 pub use provider_metrics::{
     MergeCounts, MergedMetrics, PROVIDER_METRICS, merge_provider_metrics, read_provider_metrics,

@@ -7,6 +7,7 @@ pub mod http_endpoint;
 pub mod http_endpoint_provider;
 pub mod local_docker;
 pub mod local_process;
+pub mod owner;
 pub mod pool;
 
 pub use function_config::{Architecture, FunctionConfig};

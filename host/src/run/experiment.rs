@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::session::{Session, SessionOptions, read_manifest};
-use crate::capabilities::{HostState, log::sanitize};
+use crate::capabilities::{HostState, RunContext, log::sanitize};
 use crate::config::RunConfig;
 use crate::engine::{GuestEngine, RunError};
-use crate::measure::{self, RunStatus, RunSummary, ScriptInfo};
+use crate::measure::{self, BudgetUse, RunStatus, RunSummary, ScriptInfo};
 use crate::policy::{PoliciesConfig, RunPolicies};
 
 /// Policies named outside the config file (CLI flags); each replaces the config's.
@@ -88,6 +88,7 @@ pub async fn run_experiment_with(
         path: script_path.display().to_string(),
         sha256: script.sha256.clone(),
         bytes: script.bytes,
+        declared: script.declared.clone(),
     };
     let label = script_path
         .file_stem()
@@ -110,6 +111,22 @@ pub async fn run_experiment_with(
         std::fs::write(session.run_dir.join("policies.log"), policy_output)
             .context("writing policies.log")?;
     }
+    if matches!(run.result, Err(RunError::WallTime(_))) {
+        let limit = session.ctx.config.limits.max_wall_time_s;
+        session
+            .ctx
+            .recorder
+            .budget()
+            .mark(crate::driver::Exhausted {
+                budget: "max_wall_time_s",
+                used: limit,
+                limit,
+                detail: format!(
+                    "the run's wall time of {limit} s (limits.max_wall_time_s) is used up"
+                ),
+            });
+    }
+    session.manifest.budgets = budget_report(&session.ctx, &run.state);
     session.manifest.guest_instantiate_us = run.instantiate_us;
     let (status, error_text) = match &run.result {
         Ok(_) => (RunStatus::Completed, None),
@@ -132,6 +149,63 @@ pub async fn run_experiment_with(
     })
 }
 
+/// Every budget's use and limit, and whether it ran out, for the manifest.
+fn budget_report(ctx: &RunContext, state: &HostState) -> Vec<BudgetUse> {
+    let limits = &ctx.config.limits;
+    let budgets = ctx.recorder.budget();
+    let exhausted: Vec<&str> = budgets.exhausted().iter().map(|e| e.budget).collect();
+    let (gb_s, cost) = budgets.compute_used();
+    let output_cap = state.stdout.cap() as f64;
+    let output_used = |p: &crate::capabilities::output::CappedOutput| {
+        p.contents().len() as f64 + p.dropped() as f64
+    };
+    let output_used = output_used(&state.stdout).max(output_used(&state.stderr));
+    let row = |budget: &'static str, used: f64, limit: Option<f64>, unit: &str| BudgetUse {
+        budget: format!("limits.{budget}"),
+        used,
+        limit,
+        unit: unit.into(),
+        exhausted: exhausted.contains(&budget)
+            || (budget == "max_output_kib" && limit.is_some_and(|l| used > l)),
+    };
+    vec![
+        row(
+            "max_invocations",
+            ctx.recorder.recorded() as f64,
+            Some(limits.max_invocations as f64),
+            "invocations",
+        ),
+        row(
+            "max_concurrency",
+            budgets.peak_in_flight() as f64,
+            Some(f64::from(limits.max_concurrency)),
+            "in flight",
+        ),
+        row("max_gb_seconds", gb_s, limits.max_gb_seconds, "GB-s"),
+        row("max_cost_usd", cost, limits.max_cost_usd, "USD"),
+        row(
+            "max_wall_time_s",
+            ctx.recorder.started().elapsed().as_secs_f64(),
+            Some(limits.max_wall_time_s),
+            "s",
+        ),
+        row(
+            "max_log_kib",
+            state.log_bytes as f64,
+            Some(limits.max_log_kib as f64 * 1024.0),
+            "bytes",
+        ),
+        row("max_output_kib", output_used, Some(output_cap), "bytes"),
+        BudgetUse {
+            budget: "storage.max_total_kib".into(),
+            used: ctx.storage.uploaded_bytes() as f64,
+            limit: Some(ctx.storage.max_total_bytes() as f64),
+            unit: "bytes".into(),
+            exhausted: exhausted.contains(&"max_total_kib"),
+        },
+    ]
+}
+
 /// Guest stdout/stderr (capped by the pipes) into `guest.log` and the log output.
 fn keep_guest_output(run_dir: &Path, state: &HostState) -> anyhow::Result<()> {
     let mut text = String::new();
@@ -141,6 +215,16 @@ fn keep_guest_output(run_dir: &Path, state: &HostState) -> anyhow::Result<()> {
             let line = sanitize(line);
             tracing::info!(target: "guest", "[{stream}] {line}");
             text.push_str(&format!("[{stream}] {line}\n"));
+        }
+        if pipe.dropped() > 0 {
+            let note = format!(
+                "[{stream}] ... {} more bytes dropped (limits.max_output_kib = {} KiB)",
+                pipe.dropped(),
+                pipe.cap() / 1024
+            );
+            tracing::warn!(target: "guest", "{note}");
+            text.push_str(&note);
+            text.push('\n');
         }
     }
     std::fs::write(run_dir.join(measure::GUEST_LOG), text).context("writing guest.log")

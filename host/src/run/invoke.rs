@@ -40,6 +40,7 @@ pub async fn invoke_benchmark(
         path: "(built-in: benchmark invoke)".into(),
         sha256: String::new(),
         bytes: 0,
+        declared: None,
     };
     let mut session = Session::open(session_opts, &opts.benchmark, script).await?;
     let ctx = session.ctx.clone();
@@ -124,9 +125,7 @@ pub async fn invoke_benchmark(
         ),
         None => None,
     };
-    let error = outcome
-        .budget_exhausted
-        .then(|| "invocation budget (limits.max_invocations) used up".to_string());
+    let error = outcome.budget_exhausted.map(|e| e.detail);
     let status = if error.is_some() {
         RunStatus::Failed
     } else {

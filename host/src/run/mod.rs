@@ -10,4 +10,4 @@ mod session;
 pub use experiment::{ExperimentReport, PolicyOverrides, run_experiment, run_experiment_with};
 pub use invoke::{InvokeOptions, InvokeReport, invoke_benchmark};
 pub use process::{ProcessOptions, ProcessReport, process_run};
-pub use session::{Session, SessionOptions, read_manifest};
+pub use session::{GrantFlags, Session, SessionOptions, read_manifest};

@@ -41,6 +41,15 @@ pub struct SessionOptions {
     /// Continue the interrupted run in this directory (its manifest gives the config
     /// and seed; recorded invocations are replayed, not repeated).
     pub resume: Option<PathBuf>,
+    /// Grants from the command line; they narrow the config's (docs/sandbox.md).
+    pub grants: GrantFlags,
+}
+
+/// `--allow-platform`, `--allow-benchmark`, `--max-invocations`.
+#[derive(Debug, Clone, Default)]
+pub struct GrantFlags {
+    pub grants: crate::config::Grants,
+    pub max_invocations: Option<u64>,
 }
 
 pub struct Session {
@@ -112,6 +121,14 @@ impl Session {
             }
             config.force_rebuild |= opts.force_rebuild;
             config.storage.update_inputs |= opts.update_storage;
+            // Grants only narrow: config ∩ command line ∩ what the script declares.
+            config.grants.narrow(&opts.grants.grants);
+            if let Some(max) = opts.grants.max_invocations {
+                config.limits.max_invocations = config.limits.max_invocations.min(max);
+            }
+            if let Some(declared) = &script.declared {
+                declared.manifest.narrow(&mut config);
+            }
         }
         if !policies.is_empty() {
             config.policies = policies.config().clone();
@@ -188,6 +205,10 @@ impl Session {
             config.limits.max_invocations,
             progress,
         )?);
+        recorder.budget().set_compute(
+            &config.limits,
+            crate::config::price_of(&config.prices, &config.platform),
+        );
         if previous.is_some() {
             tracing::info!(
                 "resuming {}: {} recorded invocations will be replayed, not repeated",
@@ -225,6 +246,7 @@ impl Session {
                 first_invocation_after_us: None,
                 resumed_at: Vec::new(),
                 policies: None,
+                budgets: Vec::new(),
             },
         };
         write_manifest(&run_dir, &manifest)?;

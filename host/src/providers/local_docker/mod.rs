@@ -44,6 +44,12 @@ impl LocalDockerProvider {
         let docker = docker::connect().await?;
         let set = images::ImageSet::from_config(config)?;
         images::require(&docker, &set, false).await?;
+        // What killed runs left behind goes first.
+        match remove_abandoned(&docker).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("removed {n} containers left behind by killed runs"),
+            Err(e) => tracing::warn!("cannot remove containers left behind by killed runs: {e}"),
+        }
         let addressing = match config.address.as_str() {
             "ip" => Addressing::Ip,
             "port" => Addressing::Port,
@@ -53,7 +59,7 @@ impl LocalDockerProvider {
             settings: Arc::new(DockerSettings {
                 docker,
                 run_image: set.run.clone(),
-                session: uuid::Uuid::new_v4().simple().to_string(),
+                session: super::owner::new_session(),
                 logs_dir,
                 max_instances: config.max_instances,
                 ready_timeout: Duration::from_secs(config.ready_timeout_s),
@@ -92,6 +98,14 @@ impl LocalDockerProvider {
         s.env = env;
         s.binds = binds;
         self.storage = Some(storage);
+        self
+    }
+
+    /// A session not owned by this process (`faaslab local start`'s containers outlive
+    /// it and are removed by `local stop`, never as leftovers).
+    pub fn detached(mut self) -> Self {
+        Arc::make_mut(&mut self.settings).session =
+            format!("detached-{}", uuid::Uuid::new_v4().simple());
         self
     }
 
@@ -141,6 +155,35 @@ pub async fn containers_labelled(
         .await
         .map_err(|e| docker::DockerError::api("listing containers", e))?;
     Ok(list.into_iter().filter_map(|c| c.id).collect())
+}
+
+/// Remove the instance containers of runs whose process is gone (killed runs leave
+/// them behind); returns how many. Containers of live runs and of `local start` stay.
+pub async fn remove_abandoned(docker: &Docker) -> ProviderResult<usize> {
+    let list = docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(HashMap::from([(
+                "label".to_string(),
+                vec![
+                    format!("{LABEL_MANAGED}=true"),
+                    format!("{LABEL_PURPOSE}=instance"),
+                ],
+            )])),
+            ..Default::default()
+        }))
+        .await
+        .map_err(|e| docker::DockerError::api("listing containers", e))?;
+    let sessions: HashSet<String> = list
+        .into_iter()
+        .filter_map(|c| c.labels?.get(LABEL_SESSION).cloned())
+        .filter(|s| super::owner::is_abandoned(s))
+        .collect();
+    let mut removed = 0;
+    for session in sessions {
+        removed += remove_instances(docker, Some(&session)).await?;
+    }
+    Ok(removed)
 }
 
 /// Remove every instance container of one session (None: of every faaslab session).
