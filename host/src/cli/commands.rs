@@ -29,6 +29,9 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
             super::docker_commands::package(&common, &benchmark, config, platform, force_rebuild)
                 .await
         }
+        Command::Benchmark(BenchmarkCommand::Regression(args)) => {
+            super::regression::run(&common, args).await
+        }
         Command::Experiment(ExperimentCommand::Run(args)) => {
             let mut opts = session_options(&common, &args.run, process_start, cli.quiet);
             opts.resume = args.resume.resume;
@@ -76,6 +79,7 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
                 memory_mb: args.memory,
                 payload: args.payload,
                 cold: args.cold,
+                payload_vars: Vec::new(),
             };
             let report = invoke_benchmark(&invoke, &opts).await?;
             println!(

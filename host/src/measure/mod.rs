@@ -17,7 +17,7 @@ pub use hdr::{EXACT_MAX_SAMPLES, HDR_SIGNIFICANT_DIGITS, Sample, StatsMethod};
 pub use jsonl::{JsonlWriter, read_all, truncate_torn_tail};
 pub use manifest::{DeploymentInfo, MachineInfo, Manifest, RunStatus, ScriptInfo, now_rfc3339};
 pub use plot::{PlotFormat, PlotKind, plot_run};
-pub use record::{Event, ExecutionRecord, OUTPUT_CAP_BYTES, RecordContext};
+pub use record::{Breakdown, Event, ExecutionRecord, OUTPUT_CAP_BYTES, RecordContext};
 pub use stream::JsonlStream;
 pub use summary::{
     RunSummary, SeriesSummary, Summarizer, read_discards, summarize_run, summarize_run_with,
