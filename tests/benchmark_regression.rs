@@ -174,18 +174,7 @@ async fn every_benchmark_passes_on_local_process_and_validators_reject_wrong_out
             }
         }
     }
-    for must_pass in [
-        "040.server-reply",
-        "120.uploader",
-        "220.video-processing",
-        "411.image-recognition",
-    ] {
-        assert!(
-            rows.iter()
-                .any(|r| r.benchmark == must_pass && r.verdict == Verdict::Passed),
-            "{must_pass} did not run\n{table}"
-        );
-    }
+    assert_suite_passed(&rows, &table);
     assert!(all_passed(&rows));
     assert_validators_reject_corrupted_outputs(dir.path(), &rows).await;
 }
@@ -388,4 +377,58 @@ fn cli_prints_the_table_and_fails_when_a_benchmark_fails() {
     let only = ["--benchmark", "010.sleep", "--benchmark", "012.needs-clock"];
     let (code, stdout) = cli_regression(dir.path(), &benchmarks, "runs2", &only);
     assert_eq!(code, Some(0), "{stdout}");
+}
+
+/// The benchmarks of this suite, which must pass (not be skipped) on both local platforms.
+const SUITE: &[&str] = &[
+    "010.sleep",
+    "040.server-reply",
+    "110.dynamic-html",
+    "120.uploader",
+    "130.crud-api",
+    "210.thumbnailer",
+    "220.video-processing",
+    "311.compression",
+    "411.image-recognition",
+    "501.graph-pagerank",
+    "502.graph-mst",
+    "503.graph-bfs",
+    "504.dna-visualisation",
+];
+
+fn assert_suite_passed(rows: &[RegressionRow], table: &str) {
+    for id in SUITE {
+        assert!(
+            rows.iter()
+                .any(|r| r.benchmark == *id && r.verdict == Verdict::Passed),
+            "{id} did not pass\n{table}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_benchmark_passes_on_local_docker() {
+    let dir = tempfile::tempdir().unwrap();
+    // The host services listen on the bridge's gateway, where the containers reach them.
+    let rows = run_regression(&options(dir.path(), None, "local-docker", &[]))
+        .await
+        .unwrap();
+    let table = render(&rows);
+    println!("{table}");
+    for r in &rows {
+        match &r.verdict {
+            Verdict::Passed => {
+                assert_cold_then_warm(r);
+            }
+            // A service no host provides or a language without a runtime, never one
+            // this host runs but the containers cannot reach.
+            Verdict::Skipped(why) => assert!(
+                why.starts_with("no ") || (why.starts_with("needs ") && !why.contains("reachable")),
+                "{}: {why}\n{table}",
+                label(r)
+            ),
+            Verdict::Failed(why) => panic!("{}: {why}\n{table}", label(r)),
+        }
+    }
+    assert_suite_passed(&rows, &table);
 }

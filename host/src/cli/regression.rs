@@ -27,8 +27,7 @@ pub struct RegressionArgs {
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Address on which the host services (reply-server, http-origin) listen for
-    /// local-docker functions, e.g. the Docker bridge's gateway [default: not offered;
-    /// benchmarks that need them are skipped there].
+    /// local-docker functions [default: the gateway of Docker's bridge network].
     #[arg(long, value_name = "IP")]
     pub services_ip: Option<std::net::IpAddr>,
     /// Print the rows as JSON instead of the table.
