@@ -5,7 +5,12 @@
 #     guest, directory name = crate name; wasm32-unknown-unknown, release, -Zbuild-std
 #     with Debian's Rust, then `wasm-tools component new` (no WASI, no adapter);
 #   - Python guests (guest-examples/python/<name>/app.py): componentize-py, skipped when
-#     their inputs (the guest's files, wit/, componentize-py's version) are unchanged.
+#     their inputs (the guest's files, wit/, componentize-py's version) are unchanged;
+#     world `experiment` unless the guest's directory has a file `world` naming another
+#     (e.g. `sampler`, a policy world of wit/policies.wit);
+#   - C guests (guest-examples/c/<name>/*.c with a file `world`): bindings from
+#     `wit-bindgen c`, compiled with zig's clang (PyPI `ziglang`) for wasm32-wasi as a
+#     reactor, then `wasm-tools component new` (they must not call WASI: no adapter).
 # The toolchain comes from scripts/install-toolchain.sh. Never uses the rustup toolchain.
 set -euo pipefail
 
@@ -14,6 +19,7 @@ OUT="$ROOT/build/guests"
 VENV="$ROOT/.toolchain/venv"
 WASM_TOOLS="$VENV/bin/wasm-tools"
 COMPONENTIZE_PY="$VENV/bin/componentize-py"
+WIT_BINDGEN="$ROOT/.toolchain/cargo/bin/wit-bindgen"
 TARGET=wasm32-unknown-unknown
 RUST_WORKSPACES=(guest-examples/rust tests/guests/rust)
 
@@ -22,7 +28,7 @@ die() { echo "build-guests: error: $*" >&2; exit 1; }
 
 missing=()
 for tool in /usr/bin/cargo /usr/bin/rustc /usr/bin/wasm-ld-22 /usr/lib/rustlib/src/rust/library/std \
-    "$WASM_TOOLS" "$COMPONENTIZE_PY"; do
+    "$WASM_TOOLS" "$COMPONENTIZE_PY" "$WIT_BINDGEN" "$VENV/bin/python"; do
     [[ -e "$tool" ]] || missing+=("$tool")
 done
 ((${#missing[@]} == 0)) || die "guest toolchain missing (${missing[*]}): run scripts/install-toolchain.sh"
@@ -95,10 +101,41 @@ for app in "$ROOT"/guest-examples/python/*/app.py "$ROOT"/tests/guests/python/*/
         say "componentize-py $name: inputs unchanged, skipped"
         continue
     fi
-    say "componentize-py $name"
+    world=experiment
+    [[ -f "$dir/world" ]] && world="$(tr -d '[:space:]' <"$dir/world")"
+    say "componentize-py $name (world $world)"
     rm -f "$stamp"
-    "$COMPONENTIZE_PY" -d "$ROOT/wit" -w experiment componentize -p "$dir" app -o "$OUT/$name.wasm.tmp" ||
+    "$COMPONENTIZE_PY" -d "$ROOT/wit" -w "$world" componentize -p "$dir" app -o "$OUT/$name.wasm.tmp" ||
         die "$name: componentize-py failed"
+    install_component "$OUT/$name.wasm.tmp" "$name"
+    echo "$hash" >"$stamp"
+done
+
+# --- C ----------------------------------------------------------------------------------
+# zig keeps its caches (wasi-libc is built once, ≈30 s) inside the repository.
+export ZIG_GLOBAL_CACHE_DIR="$ROOT/target/zig-cache" ZIG_LOCAL_CACHE_DIR="$ROOT/target/zig-cache"
+for world_file in "$ROOT"/guest-examples/c/*/world; do
+    [[ -f "$world_file" ]] || continue
+    dir="$(dirname "$world_file")"
+    name="$(basename "$dir")"
+    world="$(tr -d '[:space:]' <"$world_file")"
+    stamp="$OUT/.stamps/c-$name.sha256"
+    hash="$({ "$WIT_BINDGEN" --version; "$VENV/bin/python" -m ziglang version; echo "$(inputs_hash "$dir")"; } | sha256sum | cut -d' ' -f1)"
+    guests+=("$name")
+    if [[ -f "$OUT/$name.wasm" && -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
+        say "C $name: inputs unchanged, skipped"
+        continue
+    fi
+    say "C $name (world $world)"
+    rm -f "$stamp"
+    gen="$ROOT/target/c-guests/$name"
+    rm -rf "$gen" && mkdir -p "$gen"
+    "$WIT_BINDGEN" c "$ROOT/wit" --world "$world" --out-dir "$gen" >/dev/null || die "$name: wit-bindgen c failed"
+    "$VENV/bin/python" -m ziglang cc --target=wasm32-wasi -mexec-model=reactor -Os -Wall -Werror \
+        -I"$gen" -o "$gen/$name.core.wasm" "$dir"/*.c "$gen"/*.c "$gen"/*_component_type.o ||
+        die "$name: C compilation failed"
+    "$WASM_TOOLS" component new "$gen/$name.core.wasm" -o "$OUT/$name.wasm.tmp" ||
+        die "$name: wasm-tools component new failed (a C guest must not call WASI functions)"
     install_component "$OUT/$name.wasm.tmp" "$name"
     echo "$hash" >"$stamp"
 done

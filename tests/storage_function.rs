@@ -1,4 +1,4 @@
-//! Function-side storage on local-process, through the real binary: 311.compression's
+//! Function-side storage on local-process (and local-docker for S3), through the real binary: 311.compression's
 //! generator uploads its inputs (skipped when present, unless --update-storage), the
 //! function reads them from storage and writes its archive back.
 
@@ -52,8 +52,12 @@ fn output_of(run_dir: &Path) -> Value {
 }
 
 async fn run_compression(storage_config: Value, secret: Option<&str>) {
+    run_compression_on("local-process", storage_config, secret).await;
+}
+
+async fn run_compression_on(platform: &str, storage_config: Value, secret: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
-    let config = json!({"benchmark": BENCH, "resource_id": "fn-test", "storage": storage_config});
+    let config = json!({"benchmark": BENCH, "platform": platform, "resource_id": "fn-test", "storage": storage_config});
     std::fs::write(dir.path().join("c.json"), config.to_string()).unwrap();
 
     let stderr = invoke(dir.path(), "run1", &[]);
@@ -116,4 +120,19 @@ async fn local_function_reads_and_writes_the_local_backend() {
         .path()
         .join("faaslab-benchmarks-fn-test/311.compression-0-output/test.zip");
     assert!(archive.is_file());
+}
+
+/// local-docker containers reach an S3 server on the host: the loopback endpoint of
+/// the config is given to them as the host gateway (moto listens on all addresses).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_function_reads_and_writes_s3_storage() {
+    let moto = Moto::start_bound("0.0.0.0");
+    let creds_dir = tempfile::tempdir().unwrap();
+    let s3 = json!({"endpoint": moto.endpoint, "credentials_file": Moto::credentials_file(creds_dir.path())});
+    run_compression_on(
+        "local-docker",
+        json!({"backend": "s3", "s3": s3}),
+        Some(moto::SECRET_ACCESS_KEY),
+    )
+    .await;
 }

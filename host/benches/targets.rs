@@ -2,7 +2,7 @@
 //!
 //! `cargo bench -p faaslab --bench targets` (needs `bash scripts/build-guests.sh` and
 //! `wrk` for the driver comparison: `apt-get install wrk`). Each section prints one
-//! line per figure; `FAASLAB_BENCH=calls,driver,…` runs a subset.
+//! line per figure; `FAASLAB_BENCH=calls,driver,schedule,local,memory` runs a subset.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use faaslab::config::InputSize;
-use faaslab::driver::{BatchTarget, Recorder, SendInfo, run_batch};
+use faaslab::driver::{BatchTarget, Recorder, SendInfo, run_batch, run_schedule};
 use faaslab::engine::GuestEngine;
 use faaslab::measure::{ExecutionRecord, read_all};
 use faaslab::providers::http_endpoint::HttpEndpoint;
@@ -179,6 +179,29 @@ fn wrk_rate(addr: SocketAddr) -> Option<f64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// A recorder writing to `path` and a target aimed at `endpoint`, for driver runs
+/// without a session.
+fn endpoint_run(
+    path: &Path,
+    endpoint: &Arc<HttpEndpoint>,
+    series: &str,
+) -> (Arc<Recorder>, Arc<BatchTarget>) {
+    let recorder = Recorder::open(
+        path,
+        Instant::now(),
+        u64::MAX,
+        indicatif::ProgressBar::hidden(),
+    )
+    .unwrap();
+    let target = BatchTarget {
+        trigger: endpoint.clone() as Arc<dyn Trigger>,
+        function: endpoint.clone() as Arc<dyn Function>,
+        platform: "http-endpoint".into(),
+        series: series.into(),
+    };
+    (Arc::new(recorder), Arc::new(target))
+}
+
 /// Closed loop at concurrency 32 against a no-op endpoint, every result recorded.
 async fn driver() {
     let (mut server, addr) = spawn_noop_server();
@@ -191,21 +214,7 @@ async fn driver() {
             .dir
             .path()
             .join(format!("r-{}.jsonl", uuid::Uuid::new_v4().simple()));
-        let recorder = Arc::new(
-            Recorder::open(
-                &path,
-                Instant::now(),
-                u64::MAX,
-                indicatif::ProgressBar::hidden(),
-            )
-            .unwrap(),
-        );
-        let target = Arc::new(BatchTarget {
-            trigger: endpoint.clone() as Arc<dyn Trigger>,
-            function: endpoint.clone() as Arc<dyn Function>,
-            platform: "http-endpoint".into(),
-            series: "noop".into(),
-        });
+        let (recorder, target) = endpoint_run(&path, &endpoint, "noop");
         let n = 100_000;
         let t0 = Instant::now();
         let out = run_batch(&recorder, &target, vec![Bytes::from_static(b"{}"); n], 32).await;
@@ -227,6 +236,70 @@ async fn driver() {
             "driver: {ours:.0} invocations/s recorded at concurrency 32 (wrk not installed)"
         ),
     }
+}
+
+/// Open-loop schedule precision: constant-rate schedules against a no-op HTTP endpoint;
+/// lateness = actual − intended send time of every request, all of them recorded.
+async fn schedule_precision() {
+    let (mut server, addr) = spawn_noop_server();
+    let s = Scratch::new();
+    let endpoint = Arc::new(HttpEndpoint::new("noop", addr, "/"));
+    let duration_s = 4u64;
+    for rate in [500u64, 2_000, 5_000] {
+        let path = s.dir.path().join(format!("schedule-{rate}.jsonl"));
+        let (recorder, target) = endpoint_run(&path, &endpoint, &format!("constant-{rate}"));
+        let n = rate * duration_s;
+        // Start 100 ms from now, so the schedule does not begin behind.
+        let offsets: Vec<u64> = (0..n).map(|i| 100_000 + i * 1_000_000 / rate).collect();
+        let out = run_schedule(&recorder, &target, offsets, vec![Bytes::from_static(b"{}")]).await;
+        let recorded: Vec<ExecutionRecord> = read_all(&path).unwrap();
+        assert_eq!(
+            recorded.len() as u64,
+            n,
+            "every scheduled request is recorded"
+        );
+        let failed = out.results.iter().filter(|r| r.failure.is_some()).count();
+        let late: Vec<f64> = recorded
+            .iter()
+            .map(|r| {
+                r.send_time_us
+                    .saturating_sub(r.intended_send_time_us.unwrap()) as f64
+            })
+            .collect();
+        let max = late.iter().copied().fold(0.0, f64::max);
+        println!(
+            "schedule: {rate}/s constant for {duration_s} s ({n} requests, {failed} failed): lateness p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs",
+            median(late.clone()),
+            p99(late),
+            max
+        );
+    }
+    // The same through a guest: the open-loop script on the `http-endpoint` platform.
+    let engine = GuestEngine::new(s.dir.path().join("components")).unwrap();
+    for rate in [500u64, 2_000, 5_000] {
+        let cfg = s.config(serde_json::json!({
+            "benchmark": "010.sleep",
+            "platform": "http-endpoint",
+            "platforms": {"http-endpoint": {"url": format!("http://{addr}/")}},
+            "experiment": {"pattern": "constant", "rate_per_s": rate, "duration_s": duration_s, "payload": {}},
+        }));
+        let r = run_experiment(
+            &engine,
+            &root().join("build/guests/open-loop.wasm"),
+            &s.opts(&cfg),
+        )
+        .await
+        .unwrap();
+        assert!(r.error.is_none(), "{:?}", r.error);
+        let out: serde_json::Value =
+            serde_json::from_str(r.guest_result.as_deref().unwrap()).unwrap();
+        println!(
+            "schedule (open-loop guest, platform http-endpoint): {rate}/s: {} fired, {} failed, lateness p50 {} µs, p99 {} µs",
+            out["fired"], out["failed"], out["lateness_p50_us"], out["lateness_p99_us"]
+        );
+    }
+    let _ = server.kill();
+    let _ = server.wait();
 }
 
 /// local-process: cold start, warm latency, no-op throughput, re-run to first invocation.
@@ -398,6 +471,9 @@ fn main() {
         }
         if want("driver") {
             driver().await;
+        }
+        if want("schedule") {
+            schedule_precision().await;
         }
         if want("local") {
             local_process().await;

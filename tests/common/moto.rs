@@ -20,6 +20,12 @@ pub const SECRET_ACCESS_KEY: &str = "faaslab-test-secret-8c1f7e2b";
 
 impl Moto {
     pub fn start() -> Moto {
+        Self::start_bound("127.0.0.1")
+    }
+
+    /// Listening on `bind` (e.g. "0.0.0.0" so Docker containers reach it through the
+    /// bridge gateway); the endpoint is still the loopback address.
+    pub fn start_bound(bind: &str) -> Moto {
         let bin = repo_root().join(".toolchain/venv/bin/moto_server");
         assert!(
             bin.is_file(),
@@ -34,7 +40,7 @@ impl Moto {
                 .unwrap()
                 .port();
             let mut child = Command::new(&bin)
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .args(["-H", bind, "-p", &port.to_string()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

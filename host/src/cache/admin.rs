@@ -229,6 +229,10 @@ impl Cache {
             report.components = entries(&components).len();
             report.bytes += remove(&components)?;
             std::fs::create_dir_all(&components)?;
+            let interpreters = root.join("interpreters");
+            if interpreters.exists() {
+                report.bytes += remove(&interpreters)?;
+            }
         }
         Ok(report)
     }

@@ -4,6 +4,7 @@
 mod clock;
 mod convert;
 pub mod log;
+pub mod network;
 pub mod platform;
 mod random;
 mod results;
@@ -42,9 +43,26 @@ pub struct RunContext {
     pub storage: Arc<storage::StorageCapability>,
     /// Wall-clock deadline of the whole run.
     pub deadline: Instant,
+    /// Retry, sampler and cold-start policies the drivers consult (docs/policies.md).
+    pub policies: Arc<crate::policy::RunPolicies>,
 }
 
 impl RunContext {
+    /// A deployment made or reused for the run: an event now, the manifest at the end.
+    pub fn record_deployment(&self, info: DeploymentInfo) {
+        self.event(&Event::Deployment {
+            function: info.function.clone(),
+            benchmark: info.benchmark.clone(),
+            action: info.action.clone(),
+            code_hash: info.code_hash.clone(),
+            package_built: info.package_built,
+        });
+        self.deployments
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(info);
+    }
+
     /// Append an event; a write failure is logged, never fatal to the guest.
     pub fn event(&self, event: &Event) {
         if let Err(e) = self.events.append(event) {
@@ -65,6 +83,8 @@ pub struct HostState {
     pub wasm_ticks: u64,
     pub wasm_time_exceeded: bool,
     pub live_functions: u64,
+    /// UDP endpoints opened so far (budget: `network.max_endpoints`).
+    pub udp_endpoints_opened: u64,
     pub stdout: MemoryOutputPipe,
     pub stderr: MemoryOutputPipe,
 }
@@ -94,6 +114,7 @@ impl HostState {
             wasm_ticks: 0,
             wasm_time_exceeded: false,
             live_functions: 0,
+            udp_endpoints_opened: 0,
             table: ResourceTable::new(),
             wasi,
             stdout,

@@ -9,7 +9,7 @@ use wasmtime::component::Resource;
 use super::HostState;
 use super::convert::{config_from_wit, config_to_wit, error_to_wit, result_to_wit};
 use crate::config::InputSize;
-use crate::driver::{BatchOutcome, BatchTarget, run_batch, run_schedule};
+use crate::driver::{BatchOutcome, BatchTarget, run_batch_with, run_schedule_with};
 use crate::engine::bindings::platform;
 use crate::engine::bindings::types::{Error, ExecutionResult, FunctionConfig};
 use crate::measure::{DeploymentInfo, Event};
@@ -50,15 +50,20 @@ impl HostState {
             series: self.series.clone(),
         });
         let recorder = self.ctx.recorder.clone();
+        // A series the sampler ended gets nothing more sent (docs/policies.md).
+        if self.ctx.policies.series_stop(&self.series).is_some() {
+            return Ok(Ok(Vec::new()));
+        }
+        let hooks = crate::policy::PolicyHooks::for_run(self.ctx.clone());
         let BatchOutcome {
             results,
             budget_exhausted,
         } = match how {
             Execution::Batch(concurrency) => {
-                run_batch(&recorder, &target, payloads, concurrency as usize).await
+                run_batch_with(&recorder, &target, payloads, concurrency as usize, &hooks).await
             }
             Execution::Schedule(offsets) => {
-                run_schedule(&recorder, &target, offsets, payloads).await
+                run_schedule_with(&recorder, &target, offsets, payloads, &hooks).await
             }
         };
         if budget_exhausted {
@@ -135,17 +140,7 @@ impl platform::Host for HostState {
             code_hash: deployment.code_hash.clone(),
             package_built: deployment.package_built,
         };
-        ctx.event(&Event::Deployment {
-            function: info.function.clone(),
-            benchmark: info.benchmark.clone(),
-            action: info.action.clone(),
-            code_hash: info.code_hash.clone(),
-            package_built: info.package_built,
-        });
-        ctx.deployments
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(info);
+        ctx.record_deployment(info);
         let trigger = match ctx
             .provider
             .create_trigger(&deployment.function, TriggerKind::Http)
@@ -203,10 +198,19 @@ impl platform::HostFunction for HostState {
         payload: String,
     ) -> WitResult<ExecutionResult> {
         self.check_arg("payload", payload.len())?;
+        let series = self.series.clone();
+        let stopped = self.ctx.policies.series_stop(&series);
         Ok(self
             .execute(&f, Execution::Batch(1), vec![Bytes::from(payload)])
             .await?
-            .map(|mut v| v.remove(0)))
+            .and_then(|mut v| {
+                v.pop().ok_or_else(|| {
+                    Error::BudgetExhausted(format!(
+                        "series `{series}` was ended by the sampler: {}",
+                        stopped.unwrap_or_default()
+                    ))
+                })
+            }))
     }
 
     async fn invoke_batch(
@@ -307,12 +311,9 @@ impl platform::HostFunction for HostState {
     }
 
     async fn enforce_cold_start(&mut self, f: Resource<FunctionHandle>) -> WitResult<()> {
-        let function = self.handle(&f)?.function.clone();
-        Ok(self
-            .ctx
-            .clone()
-            .provider
-            .enforce_cold_start(&[function])
+        let ctx = self.ctx.clone();
+        let handle = self.table.get_mut(&f)?;
+        Ok(crate::policy::enforce_cold_start(&ctx, handle)
             .await
             .map_err(error_to_wit))
     }

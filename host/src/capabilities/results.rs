@@ -19,6 +19,7 @@ impl results::Host for HostState {
     async fn discard(&mut self, request_id: String, reason: String) -> wasmtime::Result<()> {
         self.check_arg("request-id", request_id.len())?;
         self.check_arg("reason", reason.len())?;
+        self.ctx.policies.discarded(&request_id);
         self.ctx.event(&Event::Discard { request_id, reason });
         Ok(())
     }

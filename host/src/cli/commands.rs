@@ -13,7 +13,10 @@ use crate::benchmarks::{Catalog, default_benchmarks_dir};
 use crate::config::default_cache_dir;
 use crate::engine::GuestEngine;
 use crate::measure::{self, summarize_run};
-use crate::run::{InvokeOptions, SessionOptions, invoke_benchmark, run_experiment};
+use crate::policy::resolve_guest;
+use crate::run::{
+    InvokeOptions, PolicyOverrides, SessionOptions, invoke_benchmark, run_experiment_with,
+};
 
 pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCode> {
     let common = cli.common;
@@ -32,14 +35,58 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
         Command::Benchmark(BenchmarkCommand::Regression(args)) => {
             super::regression::run(&common, args).await
         }
+        Command::Experiment(ExperimentCommand::Process { run_dir, json }) => {
+            let opts = crate::run::ProcessOptions {
+                cache_dir: common.cache_dir.clone(),
+            };
+            let report = crate::run::process_run(&run_dir, &opts).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for (function, (requests, metrics)) in &report.functions {
+                    println!(
+                        "{function}: {metrics} provider metrics for {requests} recorded requests"
+                    );
+                }
+                let m = report.merged;
+                println!(
+                    "{}: {} added, {} updated, {} unchanged, {} in all",
+                    crate::measure::PROVIDER_METRICS,
+                    m.added,
+                    m.updated,
+                    m.unchanged,
+                    m.total
+                );
+                println!("{}", report.summary.render());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Experiment(ExperimentCommand::Run(args)) => {
             let mut opts = session_options(&common, &args.run, process_start, cli.quiet);
             opts.resume = args.resume.resume;
             let cache_dir = opts.cache_dir.clone().unwrap_or_else(default_cache_dir);
             let engine = GuestEngine::new(cache_dir.join("components"))
                 .map_err(|e| anyhow::anyhow!("cannot create the wasm engine: {e}"))?;
-            let report = run_experiment(&engine, &args.script, &opts).await?;
+            let script = resolve_guest(&args.script)?;
+            let overrides = PolicyOverrides {
+                retry: args.policies.retry,
+                sampler: args.policies.sampler,
+                cold_start: args.policies.cold_start,
+            };
+            let report = run_experiment_with(&engine, &script, &opts, &overrides).await?;
             println!("{}", report.summary.render());
+            let manifest = crate::run::read_manifest(&report.run_dir)?;
+            for stop in manifest.policies.iter().flat_map(|p| &p.stopped_series) {
+                println!(
+                    "series {} stopped by sampler {} after {} invocations ({} accepted): {}",
+                    stop.series, stop.policy, stop.invocations, stop.accepted, stop.reason
+                );
+            }
+            for p in manifest.policies.iter().flat_map(|p| &p.policies) {
+                if let Some(e) = &p.error {
+                    eprintln!("warning: {} policy {}: {e}", p.role, p.path);
+                }
+            }
             println!("run directory: {}", report.run_dir.display());
             match report.error {
                 None => Ok(ExitCode::SUCCESS),

@@ -125,6 +125,14 @@ pub enum ImagesCommand {
 pub enum ExperimentCommand {
     /// Run an experiment script (a WebAssembly component of the `experiment` world).
     Run(ExperimentRunArgs),
+    /// Merge the platform's per-request metrics (download_metrics) into a finished
+    /// run: provider-metrics.jsonl, and summary.json recomputed with them. Idempotent.
+    Process {
+        run_dir: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -156,12 +164,30 @@ pub struct ResumeArgs {
 
 #[derive(Args, Debug)]
 pub struct ExperimentRunArgs {
-    /// The experiment component (.wasm).
+    /// The experiment component: a .wasm path, or the name of a built guest
+    /// (`perf-cost` → build/guests/perf-cost.wasm; see docs/policies.md).
     pub script: PathBuf,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]
     pub resume: ResumeArgs,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+}
+
+/// Policy components the drivers consult (docs/policies.md); each replaces the
+/// config's `policies` entry. A path or a built guest's name.
+#[derive(Args, Debug)]
+pub struct PolicyArgs {
+    /// `sampler` policy: ends a series when it has enough samples.
+    #[arg(long, value_name = "WASM", conflicts_with = "resume")]
+    pub sampler: Option<PathBuf>,
+    /// `retry-policy`: whether and when a failed invocation is sent again.
+    #[arg(long, value_name = "WASM", conflicts_with = "resume")]
+    pub retry: Option<PathBuf>,
+    /// `cold-start-policy`: how enforce-cold-start forces a cold start.
+    #[arg(long, value_name = "WASM", conflicts_with = "resume")]
+    pub cold_start: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

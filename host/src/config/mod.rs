@@ -2,6 +2,7 @@
 
 mod limits;
 mod local_docker;
+mod network;
 
 pub use limits::GuestLimits;
 
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::providers::FunctionConfig;
 pub use local_docker::LocalDockerConfig;
+pub use network::NetworkConfig;
 
 /// The embedded default configuration (`config/local.json`).
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../../config/local.json");
@@ -98,6 +100,15 @@ pub struct RunConfig {
     /// Object storage: backend, and what the script may touch (docs/storage.md).
     #[serde(default)]
     pub storage: crate::storage::StorageConfig,
+    /// Retry, sampler and cold-start policy components (docs/policies.md).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::policy::PoliciesConfig::is_empty"
+    )]
+    pub policies: crate::policy::PoliciesConfig,
+    /// Host-side UDP endpoints for network experiments (docs/experiments.md).
+    #[serde(default)]
+    pub network: NetworkConfig,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -107,6 +118,8 @@ pub struct PlatformsConfig {
     pub local_process: LocalProcessConfig,
     #[serde(default, rename = "local-docker")]
     pub local_docker: LocalDockerConfig,
+    #[serde(default, rename = "http-endpoint")]
+    pub http_endpoint: crate::providers::http_endpoint_provider::HttpEndpointConfig,
 }
 
 /// Settings of the `local-process` platform.
@@ -220,6 +233,12 @@ impl RunConfig {
         self.storage
             .validate()
             .map_err(|(field, msg)| ConfigError::field(src, &format!("storage.{field}"), msg))?;
+        self.policies
+            .validate()
+            .map_err(|(field, msg)| ConfigError::field(src, &format!("policies.{field}"), msg))?;
+        self.network
+            .validate()
+            .map_err(|(field, msg)| ConfigError::field(src, field, msg))?;
         self.platforms
             .local_docker
             .validate()

@@ -28,6 +28,16 @@ impl InvocationBudget {
         granted
     }
 
+    /// Give back reserved invocations that were not made (a series the sampler
+    /// ended before they were sent).
+    pub fn release(&self, n: u64) {
+        let _ = self
+            .used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                Some(used.saturating_sub(n))
+            });
+    }
+
     pub fn used(&self) -> u64 {
         self.used.load(Ordering::Acquire)
     }
@@ -48,5 +58,7 @@ mod tests {
         assert_eq!(b.reserve(10), 6);
         assert_eq!(b.reserve(1), 0);
         assert_eq!(b.used(), 10);
+        b.release(3);
+        assert_eq!(b.reserve(5), 3);
     }
 }

@@ -2,12 +2,14 @@
 //! every result recorded (durably) the moment it completes.
 
 mod budget;
+mod hooks;
 mod recorder;
 mod schedule;
 
 pub use budget::InvocationBudget;
+pub use hooks::{Hooks, NoHooks};
 pub use recorder::{Recorder, SendInfo};
-pub use schedule::run_schedule;
+pub use schedule::{run_schedule, run_schedule_with};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,6 +41,23 @@ pub async fn run_batch(
     payloads: Vec<Bytes>,
     concurrency: usize,
 ) -> BatchOutcome {
+    run_batch_with(recorder, target, payloads, concurrency, &no_hooks()).await
+}
+
+pub fn no_hooks() -> Arc<dyn Hooks> {
+    Arc::new(NoHooks)
+}
+
+/// [`run_batch`] asking `hooks` at the decision points: failed attempts may be retried,
+/// and once the series has ended no further payload is sent (the results hold the
+/// requests that were sent).
+pub async fn run_batch_with(
+    recorder: &Arc<Recorder>,
+    target: &Arc<BatchTarget>,
+    payloads: Vec<Bytes>,
+    concurrency: usize,
+    hooks: &Arc<dyn Hooks>,
+) -> BatchOutcome {
     let n = payloads.len();
     let Pending {
         mut slots,
@@ -49,9 +68,16 @@ pub async fn run_batch(
     let next = Arc::new(AtomicUsize::new(0));
     let workers = concurrency.clamp(1, live.len().max(1));
     let mut set = tokio::task::JoinSet::new();
+    let unsent = Arc::new(AtomicUsize::new(0));
     for _ in 0..workers {
-        let (recorder, target, live, next) =
-            (recorder.clone(), target.clone(), live.clone(), next.clone());
+        let (recorder, target, live, next, hooks, unsent) = (
+            recorder.clone(),
+            target.clone(),
+            live.clone(),
+            next.clone(),
+            hooks.clone(),
+            unsent.clone(),
+        );
         set.spawn(async move {
             let mut done = Vec::new();
             loop {
@@ -59,7 +85,12 @@ pub async fn run_batch(
                 let Some((i, index, payload)) = live.get(k) else {
                     break;
                 };
-                let r = invoke_one_at(&recorder, &target, payload.clone(), *index, None).await;
+                if hooks.series_ended(&target.series) {
+                    unsent.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                let r =
+                    invoke_request(&recorder, &target, &hooks, payload.clone(), *index, None).await;
                 done.push((*i, r));
             }
             done
@@ -72,6 +103,9 @@ pub async fn run_batch(
         }
     }
     debug_assert_eq!(slots.len(), n);
+    recorder
+        .budget()
+        .release(unsent.load(Ordering::Relaxed) as u64);
     BatchOutcome {
         results: slots.into_iter().flatten().collect(),
         budget_exhausted,
@@ -107,6 +141,52 @@ fn pending(recorder: &Recorder, payloads: Vec<Bytes>) -> Pending {
     }
 }
 
+/// One request: its attempts (each recorded), retried while `hooks` says so and the
+/// invocation budget allows; then `hooks` hears it completed. Returns the last attempt.
+pub async fn invoke_request(
+    recorder: &Recorder,
+    target: &BatchTarget,
+    hooks: &Arc<dyn Hooks>,
+    payload: Bytes,
+    request_index: u64,
+    intended_send_time_us: Option<u64>,
+) -> ExecutionRecord {
+    let first_send = std::time::Instant::now();
+    let mut attempt = 1;
+    let mut intended = intended_send_time_us;
+    loop {
+        let r = invoke_attempt(
+            recorder,
+            target,
+            payload.clone(),
+            request_index,
+            intended,
+            attempt,
+        )
+        .await;
+        if r.failure.is_none() {
+            hooks.completed(&r).await;
+            return r;
+        }
+        let elapsed_us = first_send.elapsed().as_micros() as u64;
+        let Some(delay) = hooks.retry_after(target, &r, elapsed_us).await else {
+            hooks.completed(&r).await;
+            return r;
+        };
+        if recorder.budget().reserve(1) == 0 {
+            tracing::warn!(
+                "request {request_index}: no retry, the invocation budget (limits.max_invocations) is used up"
+            );
+            hooks.completed(&r).await;
+            return r;
+        }
+        tokio::time::sleep(delay).await;
+        attempt += 1;
+        // A retry is not part of an open-loop schedule.
+        intended = None;
+    }
+}
+
 /// One invocation, recorded before it is returned. `intended_send_time_us` is set
 /// for open-loop schedules.
 pub async fn invoke_one_at(
@@ -115,6 +195,25 @@ pub async fn invoke_one_at(
     payload: Bytes,
     request_index: u64,
     intended_send_time_us: Option<u64>,
+) -> ExecutionRecord {
+    invoke_attempt(
+        recorder,
+        target,
+        payload,
+        request_index,
+        intended_send_time_us,
+        1,
+    )
+    .await
+}
+
+async fn invoke_attempt(
+    recorder: &Recorder,
+    target: &BatchTarget,
+    payload: Bytes,
+    request_index: u64,
+    intended_send_time_us: Option<u64>,
+    attempt: u32,
 ) -> ExecutionRecord {
     let request_id = uuid::Uuid::new_v4().to_string();
     let payload_bytes = payload.len() as u64;
@@ -131,5 +230,5 @@ pub async fn invoke_one_at(
             payload,
         })
         .await;
-    recorder.record(target, memory_mb, send, payload_bytes, inv)
+    recorder.record_attempt(target, memory_mb, send, attempt, payload_bytes, inv)
 }

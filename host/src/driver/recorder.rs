@@ -63,11 +63,13 @@ impl Recorder {
         self.seq.store(max_seq, Ordering::Release);
         self.budget.reserve(recorded.len() as u64);
         let mut replay = self.replay.lock().unwrap_or_else(|e| e.into_inner());
-        replay.extend(
-            recorded
-                .into_iter()
-                .filter_map(|r| r.request_index.map(|i| (i, r))),
-        );
+        for r in recorded {
+            let Some(i) = r.request_index else { continue };
+            // A retried request is replayed as its last attempt.
+            if replay.get(&i).is_none_or(|old| old.attempt <= r.attempt) {
+                replay.insert(i, r);
+            }
+        }
     }
 
     /// Claim `n` consecutive request indices; returns the first.
@@ -130,11 +132,25 @@ impl Recorder {
         payload_bytes: u64,
         inv: Invocation,
     ) -> ExecutionRecord {
+        self.record_attempt(target, memory_mb, send, 1, payload_bytes, inv)
+    }
+
+    /// [`Recorder::record`] of attempt `attempt` (from 1) of a request.
+    pub fn record_attempt(
+        &self,
+        target: &BatchTarget,
+        memory_mb: u32,
+        send: SendInfo,
+        attempt: u32,
+        payload_bytes: u64,
+        inv: Invocation,
+    ) -> ExecutionRecord {
         let seq = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
         let record = ExecutionRecord::new(
             RecordContext {
                 seq,
                 request_index: Some(send.request_index),
+                attempt,
                 series: &target.series,
                 platform: &target.platform,
                 benchmark: target.function.benchmark(),

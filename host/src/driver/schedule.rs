@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::{BatchOutcome, BatchTarget, Pending, Recorder, invoke_one_at, pending};
+use super::{
+    BatchOutcome, BatchTarget, Hooks, Pending, Recorder, invoke_request, no_hooks, pending,
+};
 
 /// Sleep below this much of the remaining time; spin the last stretch.
 const SPIN: Duration = Duration::from_micros(150);
@@ -46,6 +48,19 @@ pub async fn run_schedule(
     offsets_us: Vec<u64>,
     payloads: Vec<Bytes>,
 ) -> BatchOutcome {
+    run_schedule_with(recorder, target, offsets_us, payloads, &no_hooks()).await
+}
+
+/// [`run_schedule`] asking `hooks` at the decision points: a failed request may be
+/// retried (outside the schedule), and once the series has ended the requests not yet
+/// fired are not sent.
+pub async fn run_schedule_with(
+    recorder: &Arc<Recorder>,
+    target: &Arc<BatchTarget>,
+    offsets_us: Vec<u64>,
+    payloads: Vec<Bytes>,
+    hooks: &Arc<dyn Hooks>,
+) -> BatchOutcome {
     let n = offsets_us.len();
     let payload_for = |i: usize| {
         payloads
@@ -67,21 +82,30 @@ pub async fn run_schedule(
     let (tx, mut rx) = mpsc::unbounded_channel();
     let handle = tokio::runtime::Handle::current();
     let start = Instant::now() + LEAD;
-    let (rec, tgt) = (recorder.clone(), target.clone());
+    let (rec, tgt, hk) = (recorder.clone(), target.clone(), hooks.clone());
     let fire_thread = std::thread::Builder::new()
         .name("faaslab-schedule".into())
         .spawn(move || {
             set_precise_timer_slack();
+            let mut unsent = 0;
             for (i, index, payload, offset) in to_fire {
                 let intended = start + Duration::from_micros(offset);
-                wait_until(intended);
+                if !hk.series_ended(&tgt.series) {
+                    wait_until(intended);
+                }
+                if hk.series_ended(&tgt.series) {
+                    unsent += 1;
+                    continue;
+                }
                 let intended_us = intended.duration_since(rec.started()).as_micros() as u64;
-                let (rec, tgt, tx) = (rec.clone(), tgt.clone(), tx.clone());
+                let (rec, tgt, tx, hk) = (rec.clone(), tgt.clone(), tx.clone(), hk.clone());
                 handle.spawn(async move {
-                    let r = invoke_one_at(&rec, &tgt, payload, index, Some(intended_us)).await;
+                    let r =
+                        invoke_request(&rec, &tgt, &hk, payload, index, Some(intended_us)).await;
                     let _ = tx.send((i, r));
                 });
             }
+            rec.budget().release(unsent);
         });
     if let Err(e) = fire_thread {
         tracing::error!("cannot start the schedule thread: {e}");

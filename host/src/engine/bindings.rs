@@ -7,7 +7,8 @@ wasmtime::component::bindgen!({
     exports: { default: async },
     with: {
         "faaslab:host/platform.function": crate::capabilities::platform::FunctionHandle,
+        "faaslab:host/network.udp-endpoint": crate::capabilities::network::UdpEndpointHandle,
     },
 });
 
-pub use self::faaslab::host::{clock, log, platform, random, results, storage, types};
+pub use self::faaslab::host::{clock, log, network, platform, random, results, storage, types};

@@ -25,6 +25,14 @@ pub enum LoadError {
     Rejected { path: String, message: String },
 }
 
+/// A guest component compiled by this engine (from the cache or now).
+pub struct CompiledComponent {
+    pub sha256: String,
+    pub bytes: u64,
+    pub component: Component,
+    pub from_cache: bool,
+}
+
 pub struct LoadedScript {
     pub sha256: String,
     pub bytes: u64,
@@ -35,6 +43,32 @@ pub struct LoadedScript {
 
 impl GuestEngine {
     pub fn load(&self, path: &Path) -> Result<LoadedScript, LoadError> {
+        let name = path.display().to_string();
+        let reject = |message: String| LoadError::Rejected {
+            path: name.clone(),
+            message,
+        };
+        let compiled = self.compile(path)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&compiled.component)
+            .map_err(|e| reject(format!("needs imports faaslab does not provide: {e:#}")))?;
+        let pre = ExperimentPre::new(pre).map_err(|e| {
+            reject(format!(
+                "does not export the `experiment` world's `run` function: {e:#}"
+            ))
+        })?;
+        Ok(LoadedScript {
+            sha256: compiled.sha256,
+            bytes: compiled.bytes,
+            pre,
+            from_cache: compiled.from_cache,
+        })
+    }
+
+    /// Read, check and compile a guest component (compiled code cached on disk by
+    /// content hash and engine compatibility).
+    pub fn compile(&self, path: &Path) -> Result<CompiledComponent, LoadError> {
         let name = path.display().to_string();
         let reject = |message: String| LoadError::Rejected {
             path: name.clone(),
@@ -104,19 +138,10 @@ impl GuestEngine {
                 c
             }
         };
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| reject(format!("needs imports faaslab does not provide: {e:#}")))?;
-        let pre = ExperimentPre::new(pre).map_err(|e| {
-            reject(format!(
-                "does not export the `experiment` world's `run` function: {e:#}"
-            ))
-        })?;
-        Ok(LoadedScript {
+        Ok(CompiledComponent {
             sha256,
             bytes: bytes.len() as u64,
-            pre,
+            component,
             from_cache,
         })
     }

@@ -5,7 +5,7 @@ pub mod bindings;
 mod load;
 pub mod sandbox;
 
-pub use load::{LoadError, LoadedScript};
+pub use load::{CompiledComponent, LoadError, LoadedScript};
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -104,6 +104,11 @@ impl GuestEngine {
             components_dir,
             stop_ticker,
         })
+    }
+
+    /// The wasmtime engine every guest (experiments and policies) runs in.
+    pub fn wasmtime(&self) -> &wasmtime::Engine {
+        &self.engine
     }
 
     /// A short hex digest of what makes compiled code compatible with this engine.

@@ -87,6 +87,10 @@ pub struct Manifest {
     /// When the run was resumed after an interruption (RFC 3339), oldest first.
     #[serde(default)]
     pub resumed_at: Vec<String>,
+    /// The run's retry / sampler / cold-start policies, their decisions, and the
+    /// series the sampler stopped (docs/policies.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<crate::policy::PolicyReport>,
 }
 
 pub fn now_rfc3339() -> String {

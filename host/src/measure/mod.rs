@@ -7,6 +7,7 @@ mod hdr;
 mod jsonl;
 mod manifest;
 mod plot;
+mod provider_metrics;
 mod record;
 mod stream;
 mod summary;
@@ -17,6 +18,9 @@ pub use hdr::{EXACT_MAX_SAMPLES, HDR_SIGNIFICANT_DIGITS, Sample, StatsMethod};
 pub use jsonl::{JsonlWriter, read_all, truncate_torn_tail};
 pub use manifest::{DeploymentInfo, MachineInfo, Manifest, RunStatus, ScriptInfo, now_rfc3339};
 pub use plot::{PlotFormat, PlotKind, plot_run};
+pub use provider_metrics::{
+    MergeCounts, MergedMetrics, PROVIDER_METRICS, merge_provider_metrics, read_provider_metrics,
+};
 pub use record::{Breakdown, Event, ExecutionRecord, OUTPUT_CAP_BYTES, RecordContext};
 pub use stream::JsonlStream;
 pub use summary::{

@@ -16,6 +16,10 @@ pub struct ExecutionRecord {
     /// its payloads in order). `--resume` replays recorded results by this index.
     #[serde(default)]
     pub request_index: Option<u64>,
+    /// 1 for the first attempt of a request; a retry (by the run's retry policy) is
+    /// recorded as its own result with the same `request_index` and the next attempt.
+    #[serde(default = "first_attempt")]
+    pub attempt: u32,
     pub request_id: String,
     pub series: String,
     pub platform: String,
@@ -82,6 +86,7 @@ impl Breakdown {
 pub struct RecordContext<'a> {
     pub seq: u64,
     pub request_index: Option<u64>,
+    pub attempt: u32,
     pub series: &'a str,
     pub platform: &'a str,
     pub benchmark: &'a str,
@@ -100,6 +105,7 @@ impl ExecutionRecord {
         Self {
             seq: ctx.seq,
             request_index: ctx.request_index,
+            attempt: ctx.attempt,
             request_id: inv.request_id,
             series: ctx.series.to_string(),
             platform: ctx.platform.to_string(),
@@ -127,6 +133,10 @@ impl ExecutionRecord {
             breakdown,
         }
     }
+}
+
+fn first_attempt() -> u32 {
+    1
 }
 
 fn truncate_utf8(mut s: String, cap: usize) -> (String, bool) {
@@ -177,6 +187,36 @@ pub enum Event {
     BudgetExhausted {
         budget: String,
         detail: String,
+    },
+    /// The retry policy decided about a failed attempt (`delay_us` none: gave up).
+    Retry {
+        series: String,
+        request_id: String,
+        attempt: u32,
+        delay_us: Option<u64>,
+        reason: String,
+    },
+    /// The sampler ended a series.
+    SeriesStopped {
+        series: String,
+        policy: String,
+        reason: String,
+        invocations: u64,
+        accepted: u64,
+    },
+    /// A cold start was forced (`function` is the one invoked from now on).
+    ColdStart {
+        function: String,
+        strategy: String,
+        wait_us: u64,
+        policy: Option<String>,
+    },
+    /// A policy failed; the host applied `fallback` instead.
+    PolicyFailed {
+        role: String,
+        policy: String,
+        error: String,
+        fallback: String,
     },
 }
 

@@ -59,6 +59,10 @@ pub struct RunSummary {
     pub exact_max_samples: u64,
     #[serde(default = "default_hdr_digits")]
     pub hdr_significant_digits: u8,
+    /// Invocations whose provider time comes from merged provider metrics
+    /// (`experiment process`, provider-metrics.jsonl) instead of the run's record.
+    #[serde(default)]
+    pub provider_metrics_merged: u64,
     pub series: Vec<SeriesSummary>,
 }
 
@@ -244,6 +248,7 @@ impl Summarizer {
             failed: self.failed,
             exact_max_samples: self.exact_max as u64,
             hdr_significant_digits: HDR_SIGNIFICANT_DIGITS,
+            provider_metrics_merged: 0,
             series,
         }
     }
@@ -268,8 +273,17 @@ pub fn summarize_run(run_dir: &Path) -> std::io::Result<RunSummary> {
 /// [`summarize_run`] with summaries of more than `exact_max` values from HDR histograms.
 pub fn summarize_run_with(run_dir: &Path, exact_max: usize) -> std::io::Result<RunSummary> {
     let mut s = Summarizer::new(read_discards(run_dir)?, exact_max);
+    let merged = super::read_provider_metrics(run_dir)?;
+    let mut overlaid = 0;
     for r in JsonlStream::<SummaryFields>::open(&run_dir.join(RESULTS))? {
         let r = r?;
+        let provider_time_us = match merged.get(&r.request_id).and_then(|m| m.provider_time_us) {
+            Some(t) => {
+                overlaid += 1;
+                t
+            }
+            None => r.provider_time_us,
+        };
         s.add(
             &r.series,
             &r.request_id,
@@ -277,12 +291,14 @@ pub fn summarize_run_with(run_dir: &Path, exact_max: usize) -> std::io::Result<R
             r.cold,
             r.client_time_us,
             r.exec_time_us,
-            r.provider_time_us,
+            provider_time_us,
             r.intended_send_time_us
                 .map(|i| r.send_time_us.saturating_sub(i)),
         );
     }
-    Ok(s.finish())
+    let mut summary = s.finish();
+    summary.provider_metrics_merged = overlaid;
+    Ok(summary)
 }
 
 fn ms(us: f64) -> String {

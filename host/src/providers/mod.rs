@@ -4,6 +4,7 @@ mod function_config;
 mod get_function;
 pub mod http_client;
 pub mod http_endpoint;
+pub mod http_endpoint_provider;
 pub mod local_docker;
 pub mod local_process;
 pub mod pool;
@@ -23,7 +24,7 @@ use crate::cache::{Cache, FunctionRecord};
 use crate::packaging::CodePackage;
 
 /// Names of the platforms this build supports.
-pub const PLATFORMS: &[&str] = &["local-process", "local-docker"];
+pub const PLATFORMS: &[&str] = &["local-process", "local-docker", "http-endpoint"];
 
 /// Failures of provider operations.
 #[derive(Debug, thiserror::Error)]
@@ -213,6 +214,15 @@ pub trait Provider: Send + Sync {
         function: &Arc<dyn Function>,
         kind: TriggerKind,
     ) -> ProviderResult<Arc<dyn Trigger>>;
+
+    /// The host's address as this platform's functions reach it, for host-side
+    /// services they talk to (the `network` capability's UDP endpoints).
+    async fn host_address_for_functions(&self) -> ProviderResult<std::net::IpAddr> {
+        Err(ProviderError::Unsupported(format!(
+            "{}: functions cannot reach host-side endpoints (set network.host_address)",
+            self.name()
+        )))
+    }
 
     /// Release what the run holds (instances, connections); deployments stay cached.
     async fn shutdown(&self) -> ProviderResult<()>;

@@ -4,10 +4,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::session::{Session, SessionOptions};
+use super::session::{Session, SessionOptions, read_manifest};
 use crate::capabilities::{HostState, log::sanitize};
+use crate::config::RunConfig;
 use crate::engine::{GuestEngine, RunError};
 use crate::measure::{self, RunStatus, RunSummary, ScriptInfo};
+use crate::policy::{PoliciesConfig, RunPolicies};
+
+/// Policies named outside the config file (CLI flags); each replaces the config's.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyOverrides {
+    pub retry: Option<PathBuf>,
+    pub sampler: Option<PathBuf>,
+    pub cold_start: Option<PathBuf>,
+}
 
 pub struct ExperimentReport {
     pub run_dir: PathBuf,
@@ -25,7 +35,55 @@ pub async fn run_experiment(
     script_path: &Path,
     opts: &SessionOptions,
 ) -> anyhow::Result<ExperimentReport> {
+    run_experiment_with(engine, script_path, opts, &PolicyOverrides::default()).await
+}
+
+/// The policies of a run: the config's `policies` section (paths relative to the
+/// config file) with the overrides (relative to the working directory), bare names
+/// resolved to built guests, every path made absolute so `--resume` finds them.
+fn policies_config(
+    opts: &SessionOptions,
+    overrides: &PolicyOverrides,
+) -> anyhow::Result<PoliciesConfig> {
+    if let Some(dir) = &opts.resume {
+        return Ok(read_manifest(dir)?.config.policies);
+    }
+    let config = RunConfig::load(opts.config_path.as_deref())?;
+    let config_dir = opts.config_path.as_deref().and_then(Path::parent);
+    let name = opts
+        .config_path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| crate::config::EMBEDDED_NAME.to_string());
+    let from_file = config
+        .policies
+        .resolved(config_dir)
+        .with_context(|| format!("{name}: field `policies`"))?;
+    let flags = PoliciesConfig {
+        retry: overrides.retry.clone(),
+        sampler: overrides.sampler.clone(),
+        cold_start: overrides.cold_start.clone(),
+        ..PoliciesConfig::default()
+    }
+    .resolved(None)?;
+    let absolute = |p: Option<PathBuf>| p.map(|p| std::fs::canonicalize(&p).unwrap_or(p));
+    Ok(PoliciesConfig {
+        retry: absolute(flags.retry.or(from_file.retry)),
+        sampler: absolute(flags.sampler.or(from_file.sampler)),
+        cold_start: absolute(flags.cold_start.or(from_file.cold_start)),
+        call_timeout_ms: from_file.call_timeout_ms,
+    })
+}
+
+/// [`run_experiment`] with retry / sampler / cold-start policies (docs/policies.md).
+pub async fn run_experiment_with(
+    engine: &GuestEngine,
+    script_path: &Path,
+    opts: &SessionOptions,
+    overrides: &PolicyOverrides,
+) -> anyhow::Result<ExperimentReport> {
     let script = engine.load(script_path)?;
+    let policies_config = policies_config(opts, overrides)?;
     let info = ScriptInfo {
         path: script_path.display().to_string(),
         sha256: script.sha256.clone(),
@@ -35,13 +93,23 @@ pub async fn run_experiment(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "experiment".into());
-    let mut session = Session::open(opts, &label, info).await?;
+    let limits = match &opts.resume {
+        Some(dir) => read_manifest(dir)?.config.limits,
+        None => RunConfig::load(opts.config_path.as_deref())?.limits,
+    };
+    let policies = RunPolicies::load(engine, &policies_config, &limits)?;
+    let mut session = Session::open_with(opts, &label, info, policies).await?;
     session.manifest.guest_compile_cached = script.from_cache;
     let config_json = serde_json::to_string(&session.ctx.config)?;
     let run = engine
         .run(&script, HostState::new(session.ctx.clone()), &config_json)
         .await;
     keep_guest_output(&session.run_dir, &run.state)?;
+    let policy_output = session.ctx.policies.output();
+    if !policy_output.is_empty() {
+        std::fs::write(session.run_dir.join("policies.log"), policy_output)
+            .context("writing policies.log")?;
+    }
     session.manifest.guest_instantiate_us = run.instantiate_us;
     let (status, error_text) = match &run.result {
         Ok(_) => (RunStatus::Completed, None),

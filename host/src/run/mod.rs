@@ -4,8 +4,10 @@
 
 mod experiment;
 mod invoke;
+mod process;
 mod session;
 
-pub use experiment::{ExperimentReport, run_experiment};
+pub use experiment::{ExperimentReport, PolicyOverrides, run_experiment, run_experiment_with};
 pub use invoke::{InvokeOptions, InvokeReport, invoke_benchmark};
-pub use session::{Session, SessionOptions};
+pub use process::{ProcessOptions, ProcessReport, process_run};
+pub use session::{Session, SessionOptions, read_manifest};

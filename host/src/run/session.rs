@@ -16,7 +16,10 @@ use crate::driver::Recorder;
 use crate::measure::{
     self, JsonlWriter, MachineInfo, Manifest, RunStatus, RunSummary, ScriptInfo, now_rfc3339,
 };
-use crate::providers::{PLATFORMS, Provider, Resources, local_docker, local_process};
+use crate::policy::RunPolicies;
+use crate::providers::{
+    PLATFORMS, Provider, Resources, http_endpoint_provider, local_docker, local_process,
+};
 use crate::storage::Storage;
 
 /// Where a session reads and writes.
@@ -60,6 +63,16 @@ impl Session {
         label: &str,
         script: ScriptInfo,
     ) -> anyhow::Result<Self> {
+        Self::open_with(opts, label, script, RunPolicies::none()).await
+    }
+
+    /// [`Session::open`] with the policies the run's drivers consult.
+    pub async fn open_with(
+        opts: &SessionOptions,
+        label: &str,
+        script: ScriptInfo,
+        policies: RunPolicies,
+    ) -> anyhow::Result<Self> {
         let previous = match &opts.resume {
             Some(dir) => Some(read_manifest(dir)?),
             None => None,
@@ -100,6 +113,9 @@ impl Session {
             config.force_rebuild |= opts.force_rebuild;
             config.storage.update_inputs |= opts.update_storage;
         }
+        if !policies.is_empty() {
+            config.policies = policies.config().clone();
+        }
         let seed = config.seed.unwrap_or_else(rand::random);
         config.seed = Some(seed);
 
@@ -138,25 +154,14 @@ impl Session {
             Storage::open(&config.storage, &config.resource_id, cache.root())
                 .with_context(|| format!("{config_name}: field `storage`"))?,
         );
-        let provider: Arc<dyn Provider> = match config.platform.as_str() {
-            local_process::NAME => Arc::new(
-                local_process::LocalProcessProvider::new(
-                    &config.platforms.local_process,
-                    run_dir.join(measure::LOGS_DIR),
-                )
-                .await?
-                .with_storage(storage.clone()),
-            ),
-            local_docker::NAME => Arc::new(
-                local_docker::LocalDockerProvider::new(
-                    &config.platforms.local_docker,
-                    run_dir.join(measure::LOGS_DIR),
-                )
-                .await?
-                .with_storage(storage.clone()),
-            ),
-            other => bail!("{config_name}: field `platform`: unsupported platform `{other}`"),
-        };
+        let provider = open_provider(
+            &config,
+            &config_name,
+            &run_dir.join(measure::LOGS_DIR),
+            storage.clone(),
+            Some(cache.root()),
+        )
+        .await?;
         let resources = Resources {
             resource_id: config.resource_id.clone(),
             reuse_deployments: true,
@@ -219,6 +224,7 @@ impl Session {
                 guest_instantiate_us: None,
                 first_invocation_after_us: None,
                 resumed_at: Vec::new(),
+                policies: None,
             },
         };
         write_manifest(&run_dir, &manifest)?;
@@ -236,6 +242,7 @@ impl Session {
             deployments: Mutex::new(Vec::new()),
             storage: Arc::new(StorageCapability::new(storage)),
             deadline,
+            policies: Arc::new(policies),
         });
         Ok(Self {
             ctx,
@@ -267,6 +274,7 @@ impl Session {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
+        m.policies = self.ctx.policies.report();
         m.first_invocation_after_us = recorder
             .first_send()
             .map(|t| t.saturating_duration_since(self.process_start).as_micros() as u64);
@@ -286,6 +294,41 @@ impl Session {
             .context("writing summary.json")?;
         Ok(summary)
     }
+}
+
+/// The platform a run config names, with the run's storage; instance logs go to
+/// `logs_dir`. Also used after a run (`experiment process`) to reach the same functions.
+pub(crate) async fn open_provider(
+    config: &RunConfig,
+    config_name: &str,
+    logs_dir: &Path,
+    storage: Arc<Storage>,
+    cache_root: Option<&Path>,
+) -> anyhow::Result<Arc<dyn Provider>> {
+    Ok(match config.platform.as_str() {
+        local_process::NAME => Arc::new(
+            local_process::LocalProcessProvider::with_interpreter_cache(
+                &config.platforms.local_process,
+                logs_dir.to_path_buf(),
+                cache_root,
+            )
+            .await?
+            .with_storage(storage),
+        ),
+        local_docker::NAME => Arc::new(
+            local_docker::LocalDockerProvider::new(
+                &config.platforms.local_docker,
+                logs_dir.to_path_buf(),
+            )
+            .await?
+            .with_storage(storage),
+        ),
+        http_endpoint_provider::NAME => Arc::new(
+            http_endpoint_provider::HttpEndpointProvider::new(&config.platforms.http_endpoint)
+                .map_err(|e| anyhow::anyhow!("{config_name}: {e}"))?,
+        ),
+        other => bail!("{config_name}: field `platform`: unsupported platform `{other}`"),
+    })
 }
 
 pub fn read_manifest(run_dir: &Path) -> anyhow::Result<Manifest> {

@@ -52,7 +52,9 @@ fn perf_cost(config: &Config) -> Result<Value, String> {
                 "{name}: {}/{} accepted in {} round(s)",
                 stats.accepted, config.repetitions, stats.rounds
             );
-            if stats.accepted < config.repetitions {
+            if stats.ended_by_sampler {
+                log(Level::Info, &format!("{message}; ended by the run's sampler policy"));
+            } else if stats.accepted < config.repetitions {
                 let warning = format!("{message}; max_rounds ({}) reached", config.max_rounds);
                 log(Level::Warn, &warning);
                 results::note(&warning);
@@ -99,10 +101,19 @@ fn run_series(
                 invoke_batch()?
             }
             Kind::Burst => invoke_batch()?,
-            Kind::Sequential => (stats.accepted..config.repetitions)
-                .map(|_| host("invoke", function.invoke(payload)))
-                .collect::<Result<_, _>>()?,
+            // One after another: a batch with concurrency 1 (a sampler policy can end
+            // it early, see docs/policies.md).
+            Kind::Sequential => {
+                let payloads = vec![payload.to_owned(); (config.repetitions - stats.accepted) as usize];
+                host("invoke-batch", function.invoke_batch(&payloads, 1))?
+            }
         };
+        if round.is_empty() {
+            // The host sent nothing: a sampler policy ended the series.
+            results::note(&format!("{name}: ended by the run's sampler policy"));
+            stats.ended_by_sampler = true;
+            break;
+        }
         for result in &round {
             if let Some(reason) = stats.judge(result, kind.wants_cold(), config.repetitions) {
                 results::discard(&result.request_id, &reason);
@@ -150,6 +161,8 @@ struct Stats {
     surplus: u32,
     warm_up: u32,
     rounds: u32,
+    /// The host sent nothing more: a sampler policy ended the series.
+    ended_by_sampler: bool,
 }
 
 impl Stats {
@@ -189,6 +202,7 @@ impl Stats {
             "warm_up": self.warm_up,
             "rounds": self.rounds,
             "complete": self.accepted >= repetitions,
+            "ended_by_sampler": self.ended_by_sampler,
         })
     }
 }

@@ -20,6 +20,9 @@ use futures_util::StreamExt;
 use crate::docker::{LABEL_FUNCTION, LABEL_MANAGED, LABEL_PURPOSE, LABEL_SESSION, LABEL_VERSION};
 use crate::providers::http_client::{HttpConnection, HttpError, HttpReply};
 
+/// How containers name the host (Docker's `host-gateway`).
+pub const HOST_ALIAS: &str = "host.docker.internal";
+
 /// Port the server binds inside the container.
 pub const PORT: u16 = 8080;
 
@@ -134,6 +137,8 @@ impl Container {
                         .chain(spec.binds.iter().cloned())
                         .collect(),
                 ),
+                // The host, for services on it (an S3 endpoint): see `with_storage`.
+                extra_hosts: Some(vec![format!("{HOST_ALIAS}:host-gateway")]),
                 memory: Some(memory),
                 memory_swap: Some(memory),
                 cpu_shares: Some(cpu_shares(spec.memory_mb)),

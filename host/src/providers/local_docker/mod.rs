@@ -68,10 +68,21 @@ impl LocalDockerProvider {
     }
 
     /// The run's storage: containers get how to reach it in their environment, and the
-    /// local backend's directory is mounted at the same path. (An S3 endpoint on the
-    /// host's loopback is not reachable from containers on the bridge network.)
+    /// local backend's directory is mounted at the same path. An S3 endpoint on the
+    /// host's loopback is given to containers as `host.docker.internal` (the bridge
+    /// gateway): the server must listen on an address the bridge reaches (e.g. 0.0.0.0).
     pub fn with_storage(mut self, storage: Arc<Storage>) -> Self {
-        let env = storage.function_env();
+        let env: Vec<(String, String)> = storage
+            .function_env()
+            .into_iter()
+            .map(|(k, v)| match k.as_str() {
+                "FAASLAB_STORAGE_ENDPOINT" => {
+                    let v = endpoint_for_containers(&v);
+                    (k, v)
+                }
+                _ => (k, v),
+            })
+            .collect();
         let binds = env
             .iter()
             .filter(|(k, _)| k == "FAASLAB_STORAGE_ROOT")
@@ -160,6 +171,31 @@ pub async fn remove_instances(docker: &Docker, session: Option<&str>) -> Provide
             removed.insert(id);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `endpoint` with a loopback host replaced by the name containers have for the host.
+fn endpoint_for_containers(endpoint: &str) -> String {
+    let Some((scheme, rest)) = endpoint.split_once("://") else {
+        return endpoint.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split_once(']').unwrap_or((v6, ""))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, &authority[h.len()..][..p.len() + 1]),
+            None => (authority, ""),
+        }
+    };
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        format!("{scheme}://{}{port}{path}", container::HOST_ALIAS)
+    } else {
+        endpoint.to_string()
     }
 }
 
@@ -315,6 +351,26 @@ impl Provider for LocalDockerProvider {
     }
 
     /// Remove every container of this session (idle ones and any left behind).
+    /// Containers run on the default bridge network: they reach the host at its gateway.
+    async fn host_address_for_functions(&self) -> ProviderResult<std::net::IpAddr> {
+        let net = self
+            .docker()
+            .inspect_network(
+                "bridge",
+                None::<bollard::query_parameters::InspectNetworkOptions>,
+            )
+            .await
+            .map_err(|e| ProviderError::Failed(format!("inspect the bridge network: {e}")))?;
+        net.ipam
+            .and_then(|ipam| ipam.config)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|c| c.gateway)
+            .find_map(|g| g.parse::<std::net::Ipv4Addr>().ok())
+            .map(Into::into)
+            .ok_or_else(|| ProviderError::Failed("the bridge network has no IPv4 gateway".into()))
+    }
+
     async fn shutdown(&self) -> ProviderResult<()> {
         let functions: Vec<_> = self
             .functions
@@ -326,5 +382,36 @@ impl Provider for LocalDockerProvider {
         functions.iter().for_each(|f| f.pool().shutdown());
         remove_instances(&self.settings.docker, Some(&self.settings.session)).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::endpoint_for_containers as f;
+
+    #[test]
+    fn loopback_endpoints_name_the_host_gateway() {
+        assert_eq!(
+            f("http://127.0.0.1:9000"),
+            "http://host.docker.internal:9000"
+        );
+        assert_eq!(
+            f("http://localhost:5000/base"),
+            "http://host.docker.internal:5000/base"
+        );
+        assert_eq!(f("http://[::1]:9000"), "http://host.docker.internal:9000");
+        assert_eq!(f("http://127.0.0.1"), "http://host.docker.internal");
+    }
+
+    #[test]
+    fn other_endpoints_are_kept() {
+        for e in [
+            "https://s3.eu-west-1.amazonaws.com",
+            "http://10.0.0.5:9000",
+            "http://minio.lan:9000/x",
+            "not a url",
+        ] {
+            assert_eq!(f(e), e);
+        }
     }
 }

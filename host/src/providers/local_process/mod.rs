@@ -4,6 +4,8 @@
 
 mod function;
 mod instance;
+mod interpreter;
+mod report_log;
 
 pub(crate) use function::fill_from_reply;
 pub use function::{LocalFunction, RuntimeSettings};
@@ -45,7 +47,17 @@ pub struct LocalProcessProvider {
 impl LocalProcessProvider {
     /// `logs_dir` receives one log file per instance (the run directory's `logs/`).
     pub async fn new(config: &LocalProcessConfig, logs_dir: PathBuf) -> ProviderResult<Self> {
-        let python = resolve_python(&config.python).await?;
+        Self::with_interpreter_cache(config, logs_dir, None).await
+    }
+
+    /// Like `new`, remembering how a wrapper such as a pyenv shim resolved in
+    /// `<cache_root>/interpreters/` so an unchanged re-run starts without asking it.
+    pub async fn with_interpreter_cache(
+        config: &LocalProcessConfig,
+        logs_dir: PathBuf,
+        cache_root: Option<&std::path::Path>,
+    ) -> ProviderResult<Self> {
+        let python = interpreter::resolve_python(&config.python, cache_root).await?;
         Ok(Self {
             settings: Arc::new(RuntimeSettings {
                 python,
@@ -82,28 +94,6 @@ impl LocalProcessProvider {
             .or_insert_with(|| Arc::new(f))
             .clone()
     }
-}
-
-/// The interpreter's real path: instances run with a cleared environment, so
-/// wrappers such as pyenv shims cannot be used.
-async fn resolve_python(python: &str) -> ProviderResult<PathBuf> {
-    let out = tokio::process::Command::new(python)
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .await
-        .map_err(|e| {
-            ProviderError::io(
-                format!("running `{python}` (platforms.local-process.python)"),
-                e,
-            )
-        })?;
-    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    if !out.status.success() || path.is_empty() {
-        return Err(ProviderError::Failed(format!(
-            "`{python}` (platforms.local-process.python) is not a working Python 3"
-        )));
-    }
-    Ok(PathBuf::from(path))
 }
 
 #[async_trait]
@@ -228,10 +218,14 @@ impl Provider for LocalProcessProvider {
         function: &Arc<dyn Function>,
         _start_us: u64,
         _end_us: u64,
-        _request_ids: &[String],
+        request_ids: &[String],
     ) -> ProviderResult<Vec<ProviderMetrics>> {
-        self.registered(function.name())?;
-        Ok(Vec::new())
+        // The instances' report lines (server.py); the window is implied by the run's
+        // own log directory.
+        let name = self.registered(function.name())?.name().to_string();
+        let dir = self.settings.logs_dir.join(&name);
+        report_log::read_reports(&dir, request_ids)
+            .map_err(|e| ProviderError::io(format!("reading {}", dir.display()), e))
     }
 
     async fn create_trigger(
@@ -245,6 +239,10 @@ impl Provider for LocalProcessProvider {
                 "local-process functions have only an HTTP trigger".into(),
             )),
         }
+    }
+
+    async fn host_address_for_functions(&self) -> ProviderResult<std::net::IpAddr> {
+        Ok(std::net::Ipv4Addr::LOCALHOST.into())
     }
 
     async fn shutdown(&self) -> ProviderResult<()> {

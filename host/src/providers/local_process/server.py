@@ -8,6 +8,7 @@ from FAASLAB_CODE_DIR/function. Protocol: docs/handler-protocol.md.
 
 import json
 import os
+import resource
 import socket
 import sys
 import time
@@ -86,6 +87,18 @@ class Handler(BaseHTTPRequestHandler):
             reply["output"] = None
             reply["failure"] = f"output is not JSON-serialisable: {e}"
             self._reply(200, reply)
+        report(request_id, (time.perf_counter_ns() - received) // 1000)
+
+
+def report(request_id, duration_us):
+    """One log line per request, as a platform's log would have it (docs/experiments.md):
+    the duration runs until the reply is written, as a platform's billed duration does."""
+    line = {
+        "request_id": request_id,
+        "duration_us": duration_us,
+        "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
+    print("FAASLAB-REPORT " + json.dumps(line), file=sys.stderr, flush=True)
 
 
 def main():
