@@ -16,6 +16,7 @@ fn invoke(benchmark: &str, repetitions: u32) -> InvokeOptions {
         memory_mb: None,
         payload: None,
         cold: false,
+        payload_vars: Vec::new(),
     }
 }
 

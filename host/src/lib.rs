@@ -11,6 +11,7 @@ pub mod driver;
 pub mod engine;
 pub mod measure;
 pub mod netprobe;
+pub mod nosql;
 pub mod packaging;
 pub mod policy;
 pub mod providers;

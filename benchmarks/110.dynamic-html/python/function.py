@@ -6,6 +6,8 @@ import random
 import string
 from datetime import datetime, timezone
 
+import faaslab_storage
+
 PAGE = string.Template(
     """<!DOCTYPE html>
 <html>
@@ -27,6 +29,14 @@ MAX_RETURNED_HTML = 32 * 1024
 
 
 def handler(event):
+    m = faaslab_storage.Measurement()
+    with m.phase("compute"):
+        out = render(event)
+    out["measurement"] = m.as_dict()
+    return out
+
+
+def render(event):
     count = int(event["random_len"])
     rng = random.Random(event.get("seed", 0))
     numbers = [rng.randint(0, 1000000) for _ in range(count)]

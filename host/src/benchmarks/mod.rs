@@ -1,5 +1,7 @@
 //! The benchmark catalog (`benchmarks/<id>/`), input generation and output validation.
 
+pub mod regression;
+pub mod services;
 mod storage_inputs;
 
 pub use storage_inputs::BenchmarkStorage;
@@ -38,6 +40,23 @@ pub struct BenchmarkConfig {
     /// Input and output prefixes the benchmark needs in the benchmarks bucket.
     #[serde(default)]
     pub storage: Option<BenchmarkStorage>,
+    /// Servers the host must run for the benchmark (`reply-server`, `http-origin`; see
+    /// `services`); the generator writes `${name}` where their address goes.
+    #[serde(default)]
+    pub host_services: Vec<String>,
+    /// Programs the function runs, which the platform must provide (e.g. `ffmpeg`).
+    #[serde(default)]
+    pub host_tools: Vec<String>,
+    /// Key-value tables the function uses (faaslab_nosql; docs/benchmarks.md).
+    #[serde(default)]
+    pub nosql: Option<BenchmarkNoSql>,
+}
+
+/// `nosql` in a benchmark's `config.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkNoSql {
+    pub tables: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -32,6 +32,9 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
             super::docker_commands::package(&common, &benchmark, config, platform, force_rebuild)
                 .await
         }
+        Command::Benchmark(BenchmarkCommand::Regression(args)) => {
+            super::regression::run(&common, args).await
+        }
         Command::Experiment(ExperimentCommand::Process { run_dir, json }) => {
             let opts = crate::run::ProcessOptions {
                 cache_dir: common.cache_dir.clone(),
@@ -125,6 +128,7 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
                 memory_mb: args.memory,
                 payload: args.payload,
                 cold: args.cold,
+                payload_vars: Vec::new(),
             };
             let report = invoke_benchmark(&invoke, &opts).await?;
             println!(

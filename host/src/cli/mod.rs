@@ -3,6 +3,7 @@
 mod cache;
 mod commands;
 mod docker_commands;
+mod regression;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -245,6 +246,9 @@ pub enum BenchmarkCommand {
         #[arg(long)]
         force_rebuild: bool,
     },
+    /// Deploy, invoke (cold, then warm) and validate every benchmark in every
+    /// language it declares; print a table; fail if any check fails.
+    Regression(regression::RegressionArgs),
 }
 
 #[derive(Args, Debug)]
@@ -349,7 +353,7 @@ pub fn main() -> ExitCode {
 }
 
 /// An error and its causes on one line.
-fn one_line(e: &anyhow::Error) -> String {
+pub(crate) fn one_line(e: &anyhow::Error) -> String {
     let parts: Vec<String> = e.chain().map(|c| c.to_string()).collect();
     let mut out: Vec<String> = Vec::new();
     for p in parts {

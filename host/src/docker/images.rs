@@ -23,7 +23,7 @@ use crate::config::LocalDockerConfig;
 /// Bump when the way images are made changes.
 const RECIPE_VERSION: &str = "faaslab-python-images-v1";
 /// Packages debootstrap adds to the minimal Debian.
-const PACKAGES: &str = "python3,python3-pip";
+const PACKAGES: &str = "python3,python3-pip,ffmpeg";
 
 /// Where the base comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,7 +23,7 @@ pub use plot::{PlotFormat, PlotKind, plot_run};
 pub use provider_metrics::{
     MergeCounts, MergedMetrics, PROVIDER_METRICS, merge_provider_metrics, read_provider_metrics,
 };
-pub use record::{Event, ExecutionRecord, OUTPUT_CAP_BYTES, RecordContext};
+pub use record::{Breakdown, Event, ExecutionRecord, OUTPUT_CAP_BYTES, RecordContext};
 pub use stream::JsonlStream;
 pub use summary::{
     RunSummary, SeriesStoppedBy, SeriesSummary, Summarizer, read_discards, summarize_run,

@@ -48,6 +48,38 @@ pub struct ExecutionRecord {
     pub output_truncated: bool,
     pub output: String,
     pub failure: Option<String>,
+    /// Where the function says its time went (`output.measurement`, docs/benchmarks.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
+}
+
+/// Download / compute / upload time and bytes a benchmark function reports for one
+/// invocation as `"measurement"` in its output.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Breakdown {
+    #[serde(default)]
+    pub download_us: u64,
+    #[serde(default)]
+    pub download_bytes: u64,
+    #[serde(default)]
+    pub compute_us: u64,
+    #[serde(default)]
+    pub upload_us: u64,
+    #[serde(default)]
+    pub upload_bytes: u64,
+}
+
+impl Breakdown {
+    /// The `measurement` object of a function's JSON output, if it has a valid one.
+    pub fn from_output(output: &str) -> Option<Self> {
+        #[derive(Deserialize)]
+        struct WithMeasurement {
+            measurement: Option<Breakdown>,
+        }
+        serde_json::from_str::<WithMeasurement>(output)
+            .ok()
+            .and_then(|o| o.measurement)
+    }
 }
 
 /// Context an invocation is recorded under.
@@ -68,6 +100,7 @@ pub struct RecordContext<'a> {
 impl ExecutionRecord {
     pub fn new(ctx: RecordContext<'_>, inv: Invocation) -> Self {
         let output_bytes = inv.output.len() as u64;
+        let breakdown = Breakdown::from_output(&inv.output);
         let (output, output_truncated) = truncate_utf8(inv.output, OUTPUT_CAP_BYTES);
         Self {
             seq: ctx.seq,
@@ -97,6 +130,7 @@ impl ExecutionRecord {
             output_truncated,
             output,
             failure: inv.failure,
+            breakdown,
         }
     }
 }
@@ -189,6 +223,21 @@ pub enum Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn breakdown_is_read_from_the_output() {
+        let b = Breakdown::from_output(
+            r#"{"x": 1, "measurement": {"download_us": 5, "download_bytes": 7, "compute_us": 3, "upload_us": 0, "upload_bytes": 0}}"#,
+        )
+        .unwrap();
+        assert_eq!((b.download_us, b.download_bytes, b.compute_us), (5, 7, 3));
+        assert_eq!(Breakdown::from_output(r#"{"x": 1}"#), None);
+        assert_eq!(Breakdown::from_output("[1, 2]"), None);
+        assert_eq!(
+            Breakdown::from_output(r#"{"measurement": {"compute_us": -1}}"#),
+            None
+        );
+    }
 
     #[test]
     fn truncation_respects_char_boundaries() {

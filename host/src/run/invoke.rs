@@ -23,6 +23,9 @@ pub struct InvokeOptions {
     /// Replaces the generated payload.
     pub payload: Option<String>,
     pub cold: bool,
+    /// Placeholders replaced in the payload, e.g. the address of a host service
+    /// (`benchmarks::services`).
+    pub payload_vars: Vec<(String, String)>,
 }
 
 pub struct InvokeReport {
@@ -30,6 +33,8 @@ pub struct InvokeReport {
     pub summary: RunSummary,
     pub validation: Option<Validation>,
     pub deployment: DeploymentInfo,
+    /// The payload every invocation got (placeholders replaced).
+    pub payload: String,
 }
 
 pub async fn invoke_benchmark(
@@ -70,6 +75,10 @@ pub async fn invoke_benchmark(
                 .await?
         }
     };
+    let payload = opts
+        .payload_vars
+        .iter()
+        .fold(payload, |p, (var, value)| p.replace(var, value));
     let deployment = get_function(
         ctx.provider.as_ref(),
         &ctx.cache,
@@ -137,5 +146,6 @@ pub async fn invoke_benchmark(
         summary,
         validation,
         deployment: info,
+        payload,
     })
 }

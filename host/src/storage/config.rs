@@ -61,6 +61,9 @@ pub struct StorageConfig {
     /// Upload benchmark inputs even when present (`--update-storage`).
     #[serde(default)]
     pub update_inputs: bool,
+    /// Key-value tables for functions (130.crud-api): local SQLite or Redis.
+    #[serde(default)]
+    pub nosql: crate::nosql::NoSqlConfig,
 }
 
 impl Default for StorageConfig {
@@ -76,6 +79,7 @@ impl Default for StorageConfig {
             max_object_kib: default_max_object_kib(),
             max_total_kib: default_max_total_kib(),
             update_inputs: false,
+            nosql: crate::nosql::NoSqlConfig::default(),
         }
     }
 }
@@ -201,6 +205,6 @@ impl StorageConfig {
         if self.max_object_kib == 0 {
             return Err(("max_object_kib".into(), "must be at least 1".into()));
         }
-        Ok(())
+        self.nosql.validate().map_err(|(f, m)| (f.to_string(), m))
     }
 }

@@ -8,6 +8,11 @@ passes the run's storage in the environment (host/src/storage/*.rs, `function_en
   AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN  s3
 Usage: storage = faaslab_storage.get(); storage.upload(bucket, key, data);
 storage.download(bucket, key) -> bytes; storage.list(bucket, prefix) -> [(key, size)].
+
+Benchmarks report where an invocation's time went with `Measurement` (returned as
+`output["measurement"]`, copied by the host into the result record's `breakdown`):
+  m = faaslab_storage.Measurement()
+  with m.phase("download"): data = m.count("download", storage.download(bucket, key))
 """
 
 import datetime
@@ -16,8 +21,40 @@ import hmac
 import http.client
 import os
 import tempfile
+import time
+from contextlib import contextmanager
 import urllib.parse
 import xml.etree.ElementTree as ET
+
+
+class Measurement:
+    """Download / compute / upload time (µs) and bytes of one invocation."""
+
+    PHASES = ("download", "compute", "upload")
+
+    def __init__(self):
+        self.values = {f"{p}_us": 0 for p in self.PHASES}
+        self.values.update(download_bytes=0, upload_bytes=0)
+
+    @contextmanager
+    def phase(self, name):
+        if name not in self.PHASES:
+            raise ValueError(f"unknown phase {name!r}")
+        start = time.perf_counter_ns()
+        try:
+            yield self
+        finally:
+            self.values[f"{name}_us"] += (time.perf_counter_ns() - start) // 1000
+
+    def count(self, name, data):
+        """Add len(data) to the bytes downloaded or uploaded; returns data."""
+        if name not in ("download", "upload"):
+            raise ValueError(f"phase {name!r} counts no bytes")
+        self.values[f"{name}_bytes"] += len(data)
+        return data
+
+    def as_dict(self):
+        return dict(self.values)
 
 
 class LocalStorage:

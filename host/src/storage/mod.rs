@@ -215,6 +215,7 @@ impl Storage {
             "FAASLAB_STORAGE_BENCHMARKS_BUCKET".into(),
             self.bucket(BucketKind::Benchmarks),
         ));
+        env.extend(self.config.nosql.function_env());
         env
     }
 

@@ -35,6 +35,7 @@ pub(crate) const WRAPPER: &[WrapperFile] = &[
         content: include_bytes!("server.py"),
     },
     crate::storage::FUNCTION_CLIENT,
+    crate::nosql::FUNCTION_CLIENT,
 ];
 
 pub struct LocalProcessProvider {

@@ -1,0 +1,434 @@
+//! `faaslab benchmark regression`: every shipped benchmark deployed, invoked cold and
+//! warm, and validated on the real platforms; every validator rejects a wrong output;
+//! 130.crud-api against a real Redis server; the CLI's table and exit code.
+
+mod common;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::repo_root;
+use faaslab::benchmarks::regression::{
+    RegressionOptions, RegressionRow, Verdict, all_passed, payload_file, render, run_regression,
+};
+use faaslab::benchmarks::{Catalog, default_benchmarks_dir};
+use faaslab::config::InputSize;
+use faaslab::measure::{ExecutionRecord, read_all};
+use serde_json::{Value, json};
+
+/// Code packages (with their PyPI requirements) persist between test runs here, so a
+/// re-run installs nothing.
+fn shared_cache() -> PathBuf {
+    repo_root().join("target/test-cache/regression")
+}
+
+fn options(
+    dir: &Path,
+    config: Option<PathBuf>,
+    platform: &str,
+    benchmarks: &[&str],
+) -> RegressionOptions {
+    RegressionOptions {
+        size: InputSize::Test,
+        platforms: vec![platform.to_string()],
+        benchmarks: benchmarks.iter().map(|b| b.to_string()).collect(),
+        config_path: config,
+        output_dir: dir.join("runs"),
+        cache_dir: Some(shared_cache()),
+        benchmarks_dir: None,
+        container_services_ip: None,
+    }
+}
+
+fn write_config(dir: &Path, value: &Value) -> PathBuf {
+    let p = dir.join("base.json");
+    std::fs::write(&p, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+    p
+}
+
+fn label(r: &RegressionRow) -> String {
+    format!("{}-{}-{}", r.benchmark, r.language, r.platform)
+}
+
+/// The records of a row's run: a cold then a warm invocation, each with a breakdown.
+fn assert_cold_then_warm(r: &RegressionRow) -> Vec<ExecutionRecord> {
+    let run = r
+        .run_dir
+        .as_ref()
+        .expect("a checked row has a run directory");
+    let records: Vec<ExecutionRecord> = read_all(&run.join("results.jsonl")).unwrap();
+    assert_eq!(records.len(), 2, "{}", label(r));
+    assert!(records[0].cold && !records[1].cold, "{}", label(r));
+    for rec in &records {
+        let b = rec
+            .breakdown
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: no breakdown", label(r)));
+        assert!(
+            b.compute_us + b.download_us + b.upload_us > 0 || rec.benchmark == "010.sleep",
+            "{}: empty breakdown {b:?}",
+            label(r)
+        );
+    }
+    records
+}
+
+/// Where to corrupt each benchmark's output (a JSON pointer); numbers grow by 1,
+/// strings get a character, lists lose their last element. A benchmark not listed
+/// keeps only its `measurement`.
+const CORRUPT: &[(&str, &str)] = &[
+    ("010.sleep", "/slept_s"),
+    ("040.server-reply", "/replies/0"),
+    ("110.dynamic-html", "/rows"),
+    ("120.uploader", "/sha256"),
+    ("130.crud-api", "/replies"),
+    ("210.thumbnailer", "/size/0"),
+    ("220.video-processing", "/video/frames"),
+    ("311.compression", "/files"),
+    ("411.image-recognition", "/predictions/0/probabilities/0"),
+    ("501.graph-pagerank", "/top/0/1"),
+    ("502.graph-mst", "/weight"),
+    ("503.graph-bfs", "/depth_sum"),
+    ("504.dna-visualisation", "/sha256"),
+];
+
+fn corrupt(benchmark: &str, output: &str) -> String {
+    let mut v: Value = serde_json::from_str(output).unwrap();
+    match CORRUPT.iter().find(|(b, _)| *b == benchmark) {
+        Some((_, pointer)) => {
+            let target = v
+                .pointer_mut(pointer)
+                .unwrap_or_else(|| panic!("{benchmark}: output has no {pointer}: {output}"));
+            *target = match target.take() {
+                Value::Number(n) if n.is_u64() => json!(n.as_u64().unwrap() + 1),
+                Value::Number(n) => json!(n.as_f64().unwrap() + 1.0),
+                Value::String(s) => json!(format!("{s}x")),
+                Value::Array(mut a) => {
+                    a.pop();
+                    Value::Array(a)
+                }
+                other => panic!("{benchmark}: cannot corrupt {other}"),
+            };
+        }
+        None => {
+            let m = v["measurement"].take();
+            v = json!({ "measurement": m });
+        }
+    }
+    v.to_string()
+}
+
+/// Every validator accepts the real output (the regression passed) and rejects it
+/// once corrupted.
+async fn assert_validators_reject_corrupted_outputs(dir: &Path, rows: &[RegressionRow]) {
+    let catalog = Catalog::open(default_benchmarks_dir()).unwrap();
+    for r in rows.iter().filter(|r| r.verdict == Verdict::Passed) {
+        let records = assert_cold_then_warm(r);
+        let payload = std::fs::read_to_string(payload_file(&dir.join("runs"), &label(r))).unwrap();
+        let bench = catalog.get(&r.benchmark).unwrap();
+        let ok = catalog
+            .validate(&bench, &payload, &records[0].output, "python3")
+            .await
+            .unwrap();
+        assert!(ok.valid, "{}: {}", label(r), ok.reason);
+        let wrong = corrupt(&r.benchmark, &records[0].output);
+        let v = catalog
+            .validate(&bench, &payload, &wrong, "python3")
+            .await
+            .unwrap();
+        assert!(!v.valid, "{}: the validator accepted {wrong}", label(r));
+        assert!(!v.reason.is_empty() && v.reason != "ok", "{}", label(r));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_benchmark_passes_on_local_process_and_validators_reject_wrong_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = run_regression(&options(dir.path(), None, "local-process", &[]))
+        .await
+        .unwrap();
+    let table = render(&rows);
+    println!("{table}");
+    let catalog = Catalog::open(default_benchmarks_dir()).unwrap();
+    for id in catalog.ids() {
+        let b = catalog.get(&id).unwrap();
+        for language in &b.config.languages {
+            let row = rows
+                .iter()
+                .find(|r| r.benchmark == id && &r.language == language)
+                .unwrap_or_else(|| panic!("{id} {language} missing from\n{table}"));
+            match &row.verdict {
+                Verdict::Passed => {
+                    assert_eq!((row.cold_ok, row.warm_ok), (Some(true), Some(true)));
+                }
+                // Only what this host cannot offer may be skipped: a service it does
+                // not run, or a language it has no runtime for.
+                Verdict::Skipped(why) => assert!(
+                    (why.starts_with("needs ") && !why.contains(" on PATH"))
+                        || why.starts_with("no "),
+                    "{id}: {why}\n{table}"
+                ),
+                Verdict::Failed(why) => panic!("{id} {language}: {why}\n{table}"),
+            }
+        }
+    }
+    assert_suite_passed(&rows, &table);
+    assert!(all_passed(&rows));
+    assert_validators_reject_corrupted_outputs(dir.path(), &rows).await;
+}
+
+/// A real Redis server (Debian's `redis-server`) on a free loopback port, without
+/// persistence, killed when dropped.
+struct Redis {
+    child: Child,
+    port: u16,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        let bin = Path::new("/usr/bin/redis-server");
+        assert!(
+            bin.is_file(),
+            "redis-server is missing: run `bash scripts/install-toolchain.sh`"
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(bin)
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let t0 = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "redis-server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Redis { child, port }
+    }
+
+    /// `HLEN key` over RESP.
+    fn hlen(&self, key: &str) -> i64 {
+        use std::io::{BufRead, BufReader, Write};
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(s, "*2\r\n$4\r\nHLEN\r\n${}\r\n{key}\r\n", key.len()).unwrap();
+        let mut line = String::new();
+        BufReader::new(s).read_line(&mut line).unwrap();
+        line.trim().trim_start_matches(':').parse().unwrap()
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Regression of 130.crud-api on local-process with `storage.nosql` = `nosql`.
+async fn crud_api_with(dir: &Path, nosql: Value) -> Vec<RegressionRow> {
+    let config = write_config(dir, &json!({"storage": {"nosql": nosql}}));
+    let opts = options(dir, Some(config), "local-process", &["130.crud-api"]);
+    run_regression(&opts).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crud_api_passes_against_a_real_redis_server() {
+    let redis = Redis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let address = format!("127.0.0.1:{}", redis.port);
+    let rows = crud_api_with(dir.path(), json!({"backend": "redis", "redis": address})).await;
+    assert_eq!(rows.len(), 1, "{}", render(&rows));
+    assert_eq!(rows[0].verdict, Verdict::Passed, "{}", render(&rows));
+    assert_cold_then_warm(&rows[0]);
+    // The cart is in Redis: 5 items of the test size, in one hash.
+    assert_eq!(redis.hlen("shopping_cart:cart-test-42"), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_backend_without_an_address_is_a_config_error_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = crud_api_with(dir.path(), json!({"backend": "redis"})).await;
+    match &rows[0].verdict {
+        Verdict::Failed(why) => assert!(why.contains("storage.nosql.redis"), "{why}"),
+        v => panic!("{v:?}"),
+    }
+}
+
+/// A benchmarks directory with 010.sleep, one whose validator rejects everything and
+/// one needing a service no host provides.
+fn odd_catalog(root: &Path) -> PathBuf {
+    let src = repo_root().join("benchmarks");
+    let dst = root.join("benchmarks");
+    let copy = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to.join("python")).unwrap();
+        for f in ["config.json", "input.py", "python/function.py"] {
+            std::fs::copy(from.join(f), to.join(f)).unwrap();
+        }
+    };
+    std::fs::create_dir_all(dst.join("_tools")).unwrap();
+    for f in std::fs::read_dir(src.join("_tools")).unwrap() {
+        let f = f.unwrap().path();
+        if f.extension().is_some_and(|e| e == "py") {
+            std::fs::copy(&f, dst.join("_tools").join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    copy(&src.join("010.sleep"), &dst.join("010.sleep"));
+    copy(&src.join("010.sleep"), &dst.join("011.always-wrong"));
+    let input = dst.join("011.always-wrong/input.py");
+    let text = std::fs::read_to_string(&input).unwrap();
+    std::fs::write(
+        &input,
+        format!("{text}\n\ndef validate_output(payload, output):\n    return False, \"this validator rejects everything\"\n"),
+    )
+    .unwrap();
+    copy(&src.join("010.sleep"), &dst.join("012.needs-clock"));
+    std::fs::write(
+        dst.join("012.needs-clock/config.json"),
+        r#"{"description": "x", "timeout_s": 10, "memory_mb": 128, "languages": ["python"], "host_services": ["udp-clock"]}"#,
+    )
+    .unwrap();
+    dst
+}
+
+/// `faaslab benchmark regression test --platform local-process <args>` on `benchmarks`:
+/// (exit code, stdout).
+fn cli_regression(
+    dir: &Path,
+    benchmarks: &Path,
+    run: &str,
+    args: &[&str],
+) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_faaslab"))
+        .args([
+            "--quiet",
+            "benchmark",
+            "regression",
+            "test",
+            "--platform",
+            "local-process",
+        ])
+        .args(args)
+        .arg("--benchmarks-dir")
+        .arg(benchmarks)
+        .arg("--cache-dir")
+        .arg(dir.join("cache"))
+        .arg("-o")
+        .arg(dir.join(run))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn cli_prints_the_table_and_fails_when_a_benchmark_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let benchmarks = odd_catalog(dir.path());
+    let (code, stdout) = cli_regression(dir.path(), &benchmarks, "runs", &[]);
+    assert_eq!(code, Some(1), "{stdout}");
+    let line = |id: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("no row for {id}:\n{stdout}"))
+            .to_string()
+    };
+    let sleep = line("010.sleep");
+    assert!(
+        sleep.contains("passed") && sleep.contains("local-process"),
+        "{sleep}"
+    );
+    assert_eq!(sleep.split_whitespace().nth(3), Some("ok"), "cold: {sleep}");
+    assert_eq!(sleep.split_whitespace().nth(4), Some("ok"), "warm: {sleep}");
+    let wrong = line("011.always-wrong");
+    assert!(
+        wrong.contains("FAILED") && wrong.contains("this validator rejects everything"),
+        "{wrong}"
+    );
+    let clock = line("012.needs-clock");
+    assert!(clock.contains("skipped: needs udp-clock"), "{clock}");
+    assert!(
+        stdout.contains("benchmarks passed: 1, failed: 1, skipped: 1"),
+        "{stdout}"
+    );
+
+    // Only the good and the skipped one: success.
+    let only = ["--benchmark", "010.sleep", "--benchmark", "012.needs-clock"];
+    let (code, stdout) = cli_regression(dir.path(), &benchmarks, "runs2", &only);
+    assert_eq!(code, Some(0), "{stdout}");
+}
+
+/// The benchmarks of this suite, which must pass (not be skipped) on both local platforms.
+const SUITE: &[&str] = &[
+    "010.sleep",
+    "040.server-reply",
+    "110.dynamic-html",
+    "120.uploader",
+    "130.crud-api",
+    "210.thumbnailer",
+    "220.video-processing",
+    "311.compression",
+    "411.image-recognition",
+    "501.graph-pagerank",
+    "502.graph-mst",
+    "503.graph-bfs",
+    "504.dna-visualisation",
+];
+
+fn assert_suite_passed(rows: &[RegressionRow], table: &str) {
+    for id in SUITE {
+        assert!(
+            rows.iter()
+                .any(|r| r.benchmark == *id && r.verdict == Verdict::Passed),
+            "{id} did not pass\n{table}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_benchmark_passes_on_local_docker() {
+    let dir = tempfile::tempdir().unwrap();
+    // The host services listen on the bridge's gateway, where the containers reach them.
+    let rows = run_regression(&options(dir.path(), None, "local-docker", &[]))
+        .await
+        .unwrap();
+    let table = render(&rows);
+    println!("{table}");
+    for r in &rows {
+        match &r.verdict {
+            Verdict::Passed => {
+                assert_cold_then_warm(r);
+            }
+            // A service no host provides or a language without a runtime, never one
+            // this host runs but the containers cannot reach.
+            Verdict::Skipped(why) => assert!(
+                why.starts_with("no ") || (why.starts_with("needs ") && !why.contains("reachable")),
+                "{}: {why}\n{table}",
+                label(r)
+            ),
+            Verdict::Failed(why) => panic!("{}: {why}\n{table}", label(r)),
+        }
+    }
+    assert_suite_passed(&rows, &table);
+}
