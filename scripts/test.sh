@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-toolchain.sh
-bash scripts/install-test-deps.sh
 bash scripts/build-guests.sh
 bash scripts/docker-images.sh
 # The guests' own unit tests run natively with Debian's Rust (the host toolchain may be older).
