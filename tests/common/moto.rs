@@ -20,6 +20,11 @@ pub const SECRET_ACCESS_KEY: &str = "faaslab-test-secret-8c1f7e2b";
 
 impl Moto {
     pub fn start() -> Moto {
+        Self::start_with_env(&[])
+    }
+
+    /// Started with extra environment (e.g. moto's `MOTO_DOCKER_LAMBDA_IMAGE`).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Moto {
         let bin = repo_root().join(".toolchain/venv/bin/moto_server");
         assert!(
             bin.is_file(),
@@ -35,6 +40,7 @@ impl Moto {
                 .port();
             let mut child = Command::new(&bin)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

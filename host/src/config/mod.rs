@@ -107,6 +107,8 @@ pub struct PlatformsConfig {
     pub local_process: LocalProcessConfig,
     #[serde(default, rename = "local-docker")]
     pub local_docker: LocalDockerConfig,
+    #[serde(default)]
+    pub aws: crate::providers::aws::AwsConfig,
 }
 
 /// Settings of the `local-process` platform.
@@ -222,6 +224,10 @@ impl RunConfig {
             .map_err(|(field, msg)| ConfigError::field(src, &format!("storage.{field}"), msg))?;
         self.platforms
             .local_docker
+            .validate()
+            .map_err(|(field, msg)| ConfigError::field(src, field, msg))?;
+        self.platforms
+            .aws
             .validate()
             .map_err(|(field, msg)| ConfigError::field(src, field, msg))?;
         let lp = &self.platforms.local_process;

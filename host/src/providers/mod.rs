@@ -1,5 +1,6 @@
 //! The provider contract (SeBS's `System`, in Rust form) and the platforms behind it.
 
+pub mod aws;
 mod function_config;
 mod get_function;
 pub mod http_client;
@@ -23,7 +24,7 @@ use crate::cache::{Cache, FunctionRecord};
 use crate::packaging::CodePackage;
 
 /// Names of the platforms this build supports.
-pub const PLATFORMS: &[&str] = &["local-process", "local-docker"];
+pub const PLATFORMS: &[&str] = &["local-process", "local-docker", aws::NAME];
 
 /// Failures of provider operations.
 #[derive(Debug, thiserror::Error)]

@@ -155,6 +155,14 @@ impl Session {
                 .await?
                 .with_storage(storage.clone()),
             ),
+            crate::providers::aws::NAME => Arc::new(
+                crate::providers::aws::AwsProvider::new(
+                    &config.platforms.aws,
+                    &config.platforms.local_docker,
+                )
+                .await?
+                .with_storage(storage.clone()),
+            ),
             other => bail!("{config_name}: field `platform`: unsupported platform `{other}`"),
         };
         let resources = Resources {

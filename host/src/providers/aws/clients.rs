@@ -80,14 +80,13 @@ where
     E: std::error::Error + aws_sdk_lambda::error::ProvideErrorMetadata + 'static,
     R: std::fmt::Debug,
 {
-    use aws_sdk_lambda::error::ProvideErrorMetadata;
     match e.as_service_error() {
-        Some(service) => ProviderError::Failed(format!(
+        Some(service) if service.code().is_some() => ProviderError::Failed(format!(
             "{what}: {} {}",
             service.code().unwrap_or("error"),
             service.message().unwrap_or("")
         )),
-        None => ProviderError::Failed(format!(
+        _ => ProviderError::Failed(format!(
             "{what}: {}",
             aws_sdk_lambda::error::DisplayErrorContext(&e)
         )),

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture as LambdaArch, Environment, FunctionCode, Runtime};
-use aws_sdk_lambda::waiters::function_active_v2::FunctionActiveV2Output;
 
 use super::clients::{Clients, sdk_failure};
 use crate::providers::{Architecture, FunctionConfig, ProviderError, ProviderResult};
@@ -197,7 +196,7 @@ pub async fn update_configuration(
 }
 
 async fn wait_active(clients: &Clients, target: &Target<'_>) -> ProviderResult<()> {
-    let _: FunctionActiveV2Output = clients
+    clients
         .lambda
         .wait_until_function_active_v2()
         .function_name(target.name)

@@ -27,7 +27,6 @@ pub async fn reports_between(
             .log_group_name(group)
             .start_time(start_ms)
             .end_time(end_ms)
-            .filter_pattern("REPORT")
             .set_next_token(token.clone())
             .send()
             .await;
