@@ -75,7 +75,10 @@ mod tests {
         write_zip(&pkg, &b).unwrap();
         assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
         let archive = zip::ZipArchive::new(std::fs::File::open(&a).unwrap()).unwrap();
-        let names: Vec<_> = archive.file_names().collect();
+        let names: Vec<String> = archive
+            .file_names()
+            .map(|n| n.unwrap().to_string())
+            .collect();
         assert_eq!(names, ["function/function.py"]);
     }
 }
