@@ -145,9 +145,8 @@ impl AwsConfig {
             ("platforms.aws.prices.x86_64", &self.prices.x86_64),
             ("platforms.aws.prices.arm64", &self.prices.arm64),
         ] {
-            if !(p.gb_second.is_finite() && p.gb_second >= 0.0)
-                || !(p.per_request.is_finite() && p.per_request >= 0.0)
-            {
+            let valid = |v: f64| v.is_finite() && v >= 0.0;
+            if !valid(p.gb_second) || !valid(p.per_request) {
                 return Err((field, "prices must be non-negative numbers".into()));
             }
         }
