@@ -20,12 +20,21 @@ pub const SECRET_ACCESS_KEY: &str = "faaslab-test-secret-8c1f7e2b";
 
 impl Moto {
     pub fn start() -> Moto {
-        Self::start_bound("127.0.0.1")
+        Self::start_with("127.0.0.1", &[])
     }
 
     /// Listening on `bind` (e.g. "0.0.0.0" so Docker containers reach it through the
     /// bridge gateway); the endpoint is still the loopback address.
     pub fn start_bound(bind: &str) -> Moto {
+        Self::start_with(bind, &[])
+    }
+
+    /// Started with extra environment (e.g. moto's `MOTO_DOCKER_LAMBDA_IMAGE`).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Moto {
+        Self::start_with("127.0.0.1", env)
+    }
+
+    fn start_with(bind: &str, env: &[(&str, &str)]) -> Moto {
         let bin = repo_root().join(".toolchain/venv/bin/moto_server");
         assert!(
             bin.is_file(),
@@ -41,6 +50,7 @@ impl Moto {
                 .port();
             let mut child = Command::new(&bin)
                 .args(["-H", bind, "-p", &port.to_string()])
+                .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

@@ -62,6 +62,7 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         Command::Experiment(ExperimentCommand::Run(args)) => {
+            let args = *args;
             let mut opts = session_options(&common, &args.run, process_start, cli.quiet);
             opts.resume = args.resume.resume;
             let some = |v: Vec<String>| (!v.is_empty()).then_some(v);

@@ -51,6 +51,13 @@ pub async fn package(
         local_process::NAME => Box::new(
             local_process::LocalProcessProvider::new(&config.platforms.local_process, logs).await?,
         ),
+        crate::providers::aws::NAME => Box::new(
+            crate::providers::aws::AwsProvider::new(
+                &config.platforms.aws,
+                &config.platforms.local_docker,
+            )
+            .await?,
+        ),
         other => bail!(
             "unsupported platform `{other}` (known: {})",
             PLATFORMS.join(", ")

@@ -158,7 +158,7 @@ pub enum ImagesCommand {
 #[derive(Subcommand, Debug)]
 pub enum ExperimentCommand {
     /// Run an experiment script (a WebAssembly component of the `experiment` world).
-    Run(ExperimentRunArgs),
+    Run(Box<ExperimentRunArgs>),
     /// Merge the platform's per-request metrics (download_metrics) into a finished
     /// run: provider-metrics.jsonl, and summary.json recomputed with them. Idempotent.
     Process {

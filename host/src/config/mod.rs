@@ -128,6 +128,8 @@ pub struct PlatformsConfig {
     pub local_docker: LocalDockerConfig,
     #[serde(default, rename = "http-endpoint")]
     pub http_endpoint: crate::providers::http_endpoint_provider::HttpEndpointConfig,
+    #[serde(default)]
+    pub aws: crate::providers::aws::AwsConfig,
 }
 
 /// Settings of the `local-process` platform.
@@ -253,6 +255,10 @@ impl RunConfig {
             .map_err(|(field, msg)| ConfigError::field(src, field, msg))?;
         limits::validate_prices(&self.prices)
             .map_err(|(field, msg)| ConfigError::field(src, &field, msg))?;
+        self.platforms
+            .aws
+            .validate()
+            .map_err(|(field, msg)| ConfigError::field(src, field, msg))?;
         let lp = &self.platforms.local_process;
         if lp.max_instances == 0 {
             return Err(ConfigError::field(

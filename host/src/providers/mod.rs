@@ -1,5 +1,6 @@
 //! The provider contract (SeBS's `System`, in Rust form) and the platforms behind it.
 
+pub mod aws;
 mod function_config;
 mod get_function;
 pub mod http_client;
@@ -25,7 +26,7 @@ use crate::cache::{Cache, FunctionRecord};
 use crate::packaging::CodePackage;
 
 /// Names of the platforms this build supports.
-pub const PLATFORMS: &[&str] = &["local-process", "local-docker", "http-endpoint"];
+pub const PLATFORMS: &[&str] = &["local-process", "local-docker", "http-endpoint", aws::NAME];
 
 /// Failures of provider operations.
 #[derive(Debug, thiserror::Error)]

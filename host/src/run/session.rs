@@ -349,6 +349,14 @@ pub(crate) async fn open_provider(
             http_endpoint_provider::HttpEndpointProvider::new(&config.platforms.http_endpoint)
                 .map_err(|e| anyhow::anyhow!("{config_name}: {e}"))?,
         ),
+        crate::providers::aws::NAME => Arc::new(
+            crate::providers::aws::AwsProvider::new(
+                &config.platforms.aws,
+                &config.platforms.local_docker,
+            )
+            .await?
+            .with_storage(storage),
+        ),
         other => bail!("{config_name}: field `platform`: unsupported platform `{other}`"),
     })
 }
