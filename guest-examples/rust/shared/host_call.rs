@@ -35,6 +35,7 @@ fn positive(
 }
 
 /// The run configuration and its `experiment` section (empty when absent).
+#[allow(dead_code)]
 fn parse_config(
     config: &str,
 ) -> Result<(serde_json::Value, serde_json::Map<String, serde_json::Value>), String> {

@@ -14,12 +14,13 @@
 
 wit_bindgen::generate!({ path: "../../../wit", world: "experiment" });
 
+include!("../../shared/host_call.rs");
+
 // What this script needs beyond the run's platform and benchmark: no storage bucket
 // (`faaslab script inspect` shows it; the host narrows the run's grants to it).
 faaslab_manifest::declare!(r#"{"buckets": []}"#);
 
 use faaslab::host::log::{Level, log};
-use faaslab::host::types::Error;
 use faaslab::host::{platform, random, results};
 use serde_json::{Map, Value, json};
 
@@ -281,20 +282,6 @@ fn parse_trace(text: &str) -> Result<Vec<u64>, String> {
         }
     }
     Ok(counts)
-}
-
-fn host<T>(operation: &str, result: Result<T, Error>) -> Result<T, String> {
-    result.map_err(|error| {
-        let (kind, message) = match error {
-            Error::Denied(m) => ("denied", m),
-            Error::NotFound(m) => ("not-found", m),
-            Error::BudgetExhausted(m) => ("budget-exhausted", m),
-            Error::Timeout(m) => ("timeout", m),
-            Error::Invalid(m) => ("invalid", m),
-            Error::Provider(m) => ("provider", m),
-        };
-        format!("{operation} failed: {kind}: {message}")
-    })
 }
 
 #[cfg(test)]

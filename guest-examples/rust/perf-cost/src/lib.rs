@@ -7,6 +7,8 @@
 
 wit_bindgen::generate!({ path: "../../../wit", world: "experiment" });
 
+include!("../../shared/host_call.rs");
+
 // What this script needs beyond the run's platform and benchmark: no storage bucket
 // (`faaslab script inspect` shows it; the host narrows the run's grants to it).
 faaslab_manifest::declare!(r#"{"buckets": []}"#);
@@ -14,7 +16,7 @@ faaslab_manifest::declare!(r#"{"buckets": []}"#);
 use faaslab::host::log::{Level, log};
 use faaslab::host::platform::{self, Function};
 use faaslab::host::results;
-use faaslab::host::types::{Error, ExecutionResult, FunctionConfig};
+use faaslab::host::types::{ExecutionResult, FunctionConfig};
 use serde_json::{Map, Value, json};
 
 struct PerfCost;
@@ -237,7 +239,7 @@ impl Config {
             Some(_) => return Err("experiment: expected an object".into()),
         };
         let field = |key: &str| experiment.get(key).filter(|v| !v.is_null());
-        let number = |key: &str, default: u32| field(key).map_or(Ok(default), |v| positive(v, key));
+        let number = |key: &str, default: u32| field(key).map_or(Ok(default), |v| positive_u32(v, key));
         Ok(Config {
             benchmark: string(&root, "benchmark", None)?,
             input_size: string(&root, "input_size", Some("test"))?,
@@ -250,7 +252,7 @@ impl Config {
                 Some(_) => return Err("experiment.payload: expected an object".into()),
             },
             memory_sizes: field("memory_sizes")
-                .map(|v| list(v, "memory_sizes", |v| positive(v, "memory_sizes")))
+                .map(|v| list(v, "memory_sizes", |v| positive_u32(v, "memory_sizes")))
                 .transpose()?,
             kinds: field("kinds").map_or(Ok(Kind::ALL.to_vec()), |v| {
                 list(v, "kinds", |v| {
@@ -272,7 +274,7 @@ fn string(root: &Value, key: &str, default: Option<&str>) -> Result<String, Stri
     }
 }
 
-fn positive(value: &Value, key: &str) -> Result<u32, String> {
+fn positive_u32(value: &Value, key: &str) -> Result<u32, String> {
     value
         .as_u64()
         .and_then(|n| u32::try_from(n).ok())
@@ -297,21 +299,6 @@ fn list<T: PartialEq>(
         parsed.push(item);
     }
     Ok(parsed)
-}
-
-/// A host error ends the run, naming the operation and the error kind.
-fn host<T>(operation: &str, result: Result<T, Error>) -> Result<T, String> {
-    result.map_err(|error| {
-        let (kind, message) = match error {
-            Error::Denied(m) => ("denied", m),
-            Error::NotFound(m) => ("not-found", m),
-            Error::BudgetExhausted(m) => ("budget-exhausted", m),
-            Error::Timeout(m) => ("timeout", m),
-            Error::Invalid(m) => ("invalid", m),
-            Error::Provider(m) => ("provider", m),
-        };
-        format!("{operation} failed: {kind}: {message}")
-    })
 }
 
 #[cfg(test)]
