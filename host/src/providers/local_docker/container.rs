@@ -112,6 +112,7 @@ impl Container {
             image: Some(spec.image.to_string()),
             cmd: Some(vec![
                 "python3".into(),
+                "-S".into(),
                 "-u".into(),
                 "/code/faaslab_server.py".into(),
             ]),

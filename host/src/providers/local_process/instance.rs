@@ -69,7 +69,9 @@ impl Instance {
         let log = std::fs::File::create(&spec.log_path).map_err(InstanceError::Spawn)?;
         let log_err = log.try_clone().map_err(InstanceError::Spawn)?;
         let mut cmd = tokio::process::Command::new(spec.python);
-        cmd.arg("-u")
+        // `-S`: no `site` — a function sees the standard library and its own `deps/`,
+        // not the interpreter's site-packages, and does not pay for their `.pth` files.
+        cmd.args(["-S", "-u"])
             .arg(spec.package_dir.join("faaslab_server.py"))
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
