@@ -7,7 +7,7 @@
 //! (`POST /upload/storage/v1/b/<bucket>/o?uploadType=media&name=<object>`) and gives
 //! object_store the headers the XML API would have answered with (`ETag`,
 //! `x-goog-generation`), taken from the JSON object resource. Every other request
-//! passes unchanged. Against Google's servers this client is never used.
+//! (reads, listings, deletes, copies, multipart parts) passes unchanged. Against Google's servers this client is never used.
 
 use std::time::Duration;
 
@@ -73,7 +73,11 @@ struct MissingField(&'static str);
 #[async_trait]
 impl HttpService for UploadsAsJsonMedia {
     async fn call(&self, mut req: HttpRequest) -> Result<HttpResponse, HttpError> {
-        let target = (req.method() == Method::PUT && req.uri().query().is_none())
+        // A plain object PUT: no query (multipart parts have one), not a copy.
+        let plain_put = req.method() == Method::PUT
+            && req.uri().query().is_none()
+            && !req.headers().contains_key("x-goog-copy-source");
+        let target = plain_put
             .then(|| xml_object_target(req.uri().path()))
             .flatten()
             .and_then(|(b, o)| media_upload_uri(&req.uri().to_string(), b, o));
