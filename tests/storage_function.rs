@@ -1,4 +1,5 @@
-//! Function-side storage on local-process (and local-docker for S3), through the real binary: 311.compression's
+//! Function-side storage on local-process and local-docker (S3 on moto, GCS on
+//! fake-gcs-server), through the real binary: 311.compression's
 //! generator uploads its inputs (skipped when present, unless --update-storage), the
 //! function reads them from storage and writes its archive back.
 
@@ -7,6 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
+use common::fake_gcs::{self, FakeGcs};
 use common::moto::{self, Moto};
 use faaslab::storage::{BucketKind, Storage, StorageConfig};
 use serde_json::{Value, json};
@@ -133,6 +135,41 @@ async fn docker_function_reads_and_writes_s3_storage() {
         "local-docker",
         json!({"backend": "s3", "s3": s3}),
         Some(moto::SECRET_ACCESS_KEY),
+    )
+    .await;
+}
+
+fn gcs_storage(gcs: &FakeGcs, token_dir: &Path) -> Value {
+    json!({"backend": "gcs", "gcs": {
+        "endpoint": gcs.endpoint,
+        "emulator": true,
+        "access_token_file": FakeGcs::access_token_file(token_dir),
+    }})
+}
+
+/// The function reads its inputs from and writes its archive to GCS (the emulator)
+/// through faaslab_storage.py's JSON-API client, with the run's access token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_function_reads_and_writes_gcs_storage() {
+    let gcs = FakeGcs::start();
+    let token_dir = tempfile::tempdir().unwrap();
+    run_compression(
+        gcs_storage(&gcs, token_dir.path()),
+        Some(fake_gcs::ACCESS_TOKEN),
+    )
+    .await;
+}
+
+/// The same from containers: the loopback endpoint is given to them as the host
+/// gateway (the emulator listens on all addresses).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_function_reads_and_writes_gcs_storage() {
+    let gcs = FakeGcs::start_bound("0.0.0.0");
+    let token_dir = tempfile::tempdir().unwrap();
+    run_compression_on(
+        "local-docker",
+        gcs_storage(&gcs, token_dir.path()),
+        Some(fake_gcs::ACCESS_TOKEN),
     )
     .await;
 }

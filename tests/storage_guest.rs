@@ -1,8 +1,10 @@
 //! The `storage` capability: a guest gets exactly what the run grants; anything else
-//! is `denied`. Run on the local backend and on a real S3-compatible server (moto).
+//! is `denied`. Run on the local backend, on a real S3-compatible server (moto) and on
+//! a real GCS emulator (fake-gcs-server).
 
 mod common;
 
+use common::fake_gcs::{self, FakeGcs};
 use common::moto::{self, Moto};
 use common::*;
 use faaslab::run::run_experiment;
@@ -84,6 +86,41 @@ async fn guest_gets_granted_storage_and_denied_everything_else_s3() {
         let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
         assert!(
             !text.contains(moto::SECRET_ACCESS_KEY) && !text.contains(moto::ACCESS_KEY_ID),
+            "credential in {}",
+            entry.display()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guest_gets_granted_storage_and_denied_everything_else_gcs() {
+    let gcs = FakeGcs::start();
+    let sb = Sandbox::new();
+    let token = FakeGcs::access_token_file(sb.path());
+    let section = json!({"endpoint": gcs.endpoint, "emulator": true, "access_token_file": token});
+    let cfg = probe_config(&sb, json!({"backend": "gcs", "gcs": section}));
+    let (result, run_dir) = probe(&sb, &cfg).await;
+    check_verdicts(&result);
+
+    let config: StorageConfig =
+        serde_json::from_value(json!({"backend": "gcs", "gcs": section})).unwrap();
+    let storage = Storage::open(&config, "probe", sb.path()).unwrap();
+    let bucket = storage.bucket(BucketKind::Experiments);
+    let got = storage.download(&bucket, "probe/hello.txt").await.unwrap();
+    assert_eq!(got.as_ref(), b"hello from a guest");
+    assert!(
+        storage
+            .list(&storage.bucket(BucketKind::Benchmarks), "probe")
+            .await
+            .map(|l| l.is_empty())
+            .unwrap_or(true),
+        "a denied write reached the benchmarks bucket"
+    );
+
+    for entry in common::files_below(&run_dir) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        assert!(
+            !text.contains(fake_gcs::ACCESS_TOKEN),
             "credential in {}",
             entry.display()
         );

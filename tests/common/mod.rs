@@ -1,6 +1,8 @@
 //! Shared helpers of the integration tests (real processes, real guests).
 #![allow(dead_code)]
 
+pub mod fake_gcs;
+pub mod listening;
 pub mod moto;
 
 use std::collections::HashMap;

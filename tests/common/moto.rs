@@ -2,11 +2,11 @@
 //! project venv (`scripts/install-toolchain.sh` installs `moto[server]`), on a free
 //! loopback port, killed when dropped.
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Child;
+use std::time::Duration;
 
+use super::listening::spawn_on_free_port;
 use super::repo_root;
 
 pub struct Moto {
@@ -42,37 +42,16 @@ impl Moto {
              into .toolchain/venv); the S3 tests need a real S3-compatible server",
             bin.display()
         );
-        for _attempt in 0..3 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            let mut child = Command::new(&bin)
-                .args(["-H", bind, "-p", &port.to_string()])
-                .envs(env.iter().copied())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-            let t0 = Instant::now();
-            while t0.elapsed() < Duration::from_secs(60) {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // port taken meanwhile: try another
-                }
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Moto {
-                        child,
-                        endpoint: format!("http://127.0.0.1:{port}"),
-                    };
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+        let (child, port) = spawn_on_free_port(
+            &bin,
+            |port| vec!["-H".into(), bind.into(), "-p".into(), port.to_string()],
+            env,
+            Duration::from_secs(60),
+        );
+        Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
         }
-        panic!("moto_server did not start listening on 127.0.0.1");
     }
 
     /// A credentials file for `storage.s3.credentials_file`.

@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use object_store::ObjectStore;
 use object_store::azure::MicrosoftAzureBuilder;
 use serde::Deserialize;
 
 use super::config::AzureConfig;
-use super::gcs::first_listing_says_exists;
 use super::secret::{Secret, env_var, read_credentials_file};
 use super::{Backend, BackendKind, StorageError, StorageResult, check_bucket_name};
 
@@ -115,5 +115,17 @@ impl Backend for AzureBackend {
                 self.access_key.expose().to_string(),
             ),
         ]
+    }
+}
+
+/// Whether a container exists, from the first page of a listing (404: it does not).
+async fn first_listing_says_exists(
+    store: Arc<dyn ObjectStore>,
+    bucket: &str,
+) -> StorageResult<bool> {
+    match store.list(None).next().await {
+        None | Some(Ok(_)) => Ok(true),
+        Some(Err(object_store::Error::NotFound { .. })) => Ok(false),
+        Some(Err(e)) => Err(StorageError::Backend(format!("{bucket}: {e}"))),
     }
 }

@@ -122,6 +122,24 @@ pub struct GcsConfig {
     /// Service-account JSON key file; none: `GOOGLE_APPLICATION_CREDENTIALS`.
     #[serde(default)]
     pub credentials_file: Option<PathBuf>,
+    /// JSON file with `access_token` (an OAuth 2 access token, e.g. from
+    /// `gcloud auth print-access-token`); none: `GOOGLE_OAUTH_ACCESS_TOKEN`. Preferred
+    /// over a key: functions get the token to reach the storage themselves.
+    #[serde(default)]
+    pub access_token_file: Option<PathBuf>,
+    /// Base URL, e.g. `http://127.0.0.1:4443` for an emulator; none: Google's.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Project new buckets belong to; none: the service-account key's `project_id`.
+    #[serde(default)]
+    pub project: Option<String>,
+    /// Location of new buckets (e.g. `EUROPE-WEST1`); none: Google's default (`US`).
+    #[serde(default)]
+    pub location: Option<String>,
+    /// The endpoint is fake-gcs-server: credentials only from the files named here
+    /// (none: anonymous), object uploads in the form it accepts.
+    #[serde(default)]
+    pub emulator: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -2,10 +2,12 @@
 
 Shipped into every local-process code package next to faaslab_server.py. The host
 passes the run's storage in the environment (host/src/storage/*.rs, `function_env`):
-  FAASLAB_STORAGE_BACKEND   "local" or "s3"
+  FAASLAB_STORAGE_BACKEND   "local", "s3" or "gcs"
   FAASLAB_STORAGE_ROOT      local: directory holding one directory per bucket
-  FAASLAB_STORAGE_ENDPOINT  s3: endpoint URL (path-style requests, SigV4)
+  FAASLAB_STORAGE_ENDPOINT  s3: endpoint URL (path-style requests, SigV4);
+                            gcs: base URL of the JSON API (Google's or an emulator's)
   AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN  s3
+  FAASLAB_GCS_ACCESS_TOKEN  gcs: OAuth 2 bearer token (none: anonymous, for emulators)
 Usage: storage = faaslab_storage.get(); storage.upload(bucket, key, data);
 storage.download(bucket, key) -> bytes; storage.list(bucket, prefix) -> [(key, size)].
 
@@ -21,9 +23,12 @@ import hmac
 import http.client
 import os
 import tempfile
+import json
 import time
 from contextlib import contextmanager
+import urllib.error
 import urllib.parse
+import urllib.request
 import xml.etree.ElementTree as ET
 
 
@@ -187,6 +192,57 @@ class S3Storage:
             query["continuation-token"] = token.text
 
 
+class GcsStorage:
+    """Google Cloud Storage through its JSON API (media upload, alt=media download)."""
+
+    def __init__(self, endpoint, access_token=None):
+        self.endpoint = endpoint.rstrip("/")
+        self.access_token = access_token
+
+    def _request(self, method, url, body=None, what=""):
+        headers = {}
+        if self.access_token:
+            headers["Authorization"] = f"Bearer {self.access_token}"
+        if body is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.read()
+        except urllib.error.HTTPError as e:
+            hint = ""
+            if e.code in (401, 403) and not self.access_token:
+                hint = " (no FAASLAB_GCS_ACCESS_TOKEN: give the run an access token)"
+            raise IOError(f"GCS {method} {what}: HTTP {e.code}{hint}") from None
+
+    @staticmethod
+    def _quote(text):
+        return urllib.parse.quote(text, safe="")
+
+    def upload(self, bucket, key, data):
+        url = (f"{self.endpoint}/upload/storage/v1/b/{self._quote(bucket)}/o"
+               f"?uploadType=media&name={self._quote(key)}")
+        self._request("POST", url, body=data, what=f"{bucket}/{key}")
+
+    def download(self, bucket, key):
+        url = f"{self.endpoint}/storage/v1/b/{self._quote(bucket)}/o/{self._quote(key)}?alt=media"
+        return self._request("GET", url, what=f"{bucket}/{key}")
+
+    def list(self, bucket, prefix):
+        prefix = prefix.strip("/")
+        query = {"prefix": prefix + "/"} if prefix else {}
+        out = []
+        while True:
+            url = (f"{self.endpoint}/storage/v1/b/{self._quote(bucket)}/o?"
+                   + urllib.parse.urlencode(query))
+            page = json.loads(self._request("GET", url, what=f"{bucket}/{prefix}"))
+            out.extend((item["name"], int(item["size"])) for item in page.get("items", []))
+            token = page.get("nextPageToken")
+            if not token:
+                return sorted(out)
+            query["pageToken"] = token
+
+
 def get():
     """The run's storage, from the environment the host set."""
     backend = os.environ.get("FAASLAB_STORAGE_BACKEND")
@@ -199,5 +255,10 @@ def get():
             os.environ["AWS_ACCESS_KEY_ID"],
             os.environ["AWS_SECRET_ACCESS_KEY"],
             os.environ.get("AWS_SESSION_TOKEN"),
+        )
+    if backend == "gcs":
+        return GcsStorage(
+            os.environ["FAASLAB_STORAGE_ENDPOINT"],
+            os.environ.get("FAASLAB_GCS_ACCESS_TOKEN"),
         )
     raise RuntimeError(f"no function-side storage client for backend {backend!r}")
