@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::repo_root;
+use common::{error_line, faaslab_cli, repo_root};
 use faaslab::benchmarks::regression::{
     RegressionOptions, RegressionRow, Verdict, all_passed, payload_file, render, run_regression,
 };
@@ -431,4 +431,126 @@ async fn every_benchmark_passes_on_local_docker() {
         }
     }
     assert_suite_passed(&rows, &table);
+}
+
+/// A catalog of three benchmarks answering a greeting: 601 and 602 take it from the
+/// shared file `_shared/python/greeting.py`, 603 from its own code. Each validator
+/// requires the greeting its code has now (for 601/602: the shared file's).
+fn greeting_catalog(root: &Path) -> PathBuf {
+    let src = repo_root().join("benchmarks");
+    let dst = root.join("benchmarks");
+    std::fs::create_dir_all(dst.join("_tools")).unwrap();
+    std::fs::copy(
+        src.join("_tools/faaslab_input.py"),
+        dst.join("_tools/faaslab_input.py"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dst.join("_shared/python")).unwrap();
+    std::fs::write(dst.join("_shared/python/greeting.py"), "GREETING = 'one'\n").unwrap();
+    let function = |module: &str| {
+        format!(
+            "import faaslab_storage\nimport {module}\n\n\ndef handler(event):\n    m = faaslab_storage.Measurement()\n    return {{\"greeting\": {module}.GREETING, \"measurement\": m.as_dict()}}\n"
+        )
+    };
+    let input = |module_path: &str| {
+        format!(
+            "import os\nimport runpy\n\n\ndef generate_input(size, seed):\n    return {{}}\n\n\ndef validate_output(payload, output):\n    here = os.path.dirname(os.path.abspath(__file__))\n    want = runpy.run_path(os.path.join(here, {module_path:?}))[\"GREETING\"]\n    if output.get(\"greeting\") != want:\n        return False, f\"greeting {{output.get('greeting')!r}}, expected {{want!r}}\"\n    return True, \"ok\"\n"
+        )
+    };
+    for (id, shared) in [
+        ("601.shared-a", true),
+        ("602.shared-b", true),
+        ("603.own", false),
+    ] {
+        let dir = dst.join(id);
+        std::fs::create_dir_all(dir.join("python")).unwrap();
+        let mut config = json!({"description": "greeting", "timeout_s": 10, "memory_mb": 128, "languages": ["python"]});
+        if shared {
+            config["shared_files"] = json!({"python": ["greeting.py"]});
+            std::fs::write(dir.join("python/function.py"), function("greeting")).unwrap();
+            std::fs::write(dir.join("input.py"), input("../_shared/python/greeting.py")).unwrap();
+        } else {
+            std::fs::write(dir.join("python/own.py"), "GREETING = 'own'\n").unwrap();
+            std::fs::write(dir.join("python/function.py"), function("own")).unwrap();
+            std::fs::write(dir.join("input.py"), input("python/own.py")).unwrap();
+        }
+        std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    }
+    dst
+}
+
+/// Regression of the greeting catalog: per benchmark, (code hash, package built).
+async fn greeting_regression(
+    dir: &Path,
+    benchmarks: &Path,
+    run: &str,
+) -> Vec<(String, String, bool)> {
+    let mut opts = options(dir, None, "local-process", &[]);
+    opts.output_dir = dir.join(run);
+    opts.cache_dir = Some(dir.join("cache"));
+    opts.benchmarks_dir = Some(benchmarks.to_path_buf());
+    let rows = run_regression(&opts).await.unwrap();
+    let table = render(&rows);
+    assert_eq!(rows.len(), 3, "{table}");
+    rows.iter()
+        .map(|r| {
+            assert_eq!(r.verdict, Verdict::Passed, "{}\n{table}", label(r));
+            let manifest: Value = serde_json::from_slice(
+                &std::fs::read(r.run_dir.as_ref().unwrap().join("manifest.json")).unwrap(),
+            )
+            .unwrap();
+            let d = &manifest["deployments"][0];
+            (
+                r.benchmark.clone(),
+                d["code_hash"].as_str().unwrap().to_string(),
+                d["package_built"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_shared_file_rebuilds_and_redeploys_exactly_the_benchmarks_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let benchmarks = greeting_catalog(dir.path());
+    let first = greeting_regression(dir.path(), &benchmarks, "runs1").await;
+    assert!(first.iter().all(|(_, _, built)| *built), "{first:?}");
+
+    std::fs::write(
+        benchmarks.join("_shared/python/greeting.py"),
+        "GREETING = 'two'\n",
+    )
+    .unwrap();
+    // The validators now want 'two' from 601 and 602: they pass only if redeployed.
+    let second = greeting_regression(dir.path(), &benchmarks, "runs2").await;
+    for ((id, hash1, _), (_, hash2, built)) in first.iter().zip(&second) {
+        let uses_shared = id != "603.own";
+        assert_eq!(hash1 != hash2, uses_shared, "{id}: {hash1} → {hash2}");
+        assert_eq!(*built, uses_shared, "{id}: package built again?");
+    }
+}
+
+#[test]
+fn a_missing_shared_file_is_one_error_naming_the_config_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let benchmarks = greeting_catalog(dir.path());
+    std::fs::remove_file(benchmarks.join("_shared/python/greeting.py")).unwrap();
+    let catalog = benchmarks.display().to_string();
+    let args = ["--quiet", "benchmark", "package", "602.shared-b"];
+    let (code, _, err) = faaslab_cli(
+        &[
+            &args[..],
+            &["--platform", "local-process", "--benchmarks-dir", &catalog],
+        ]
+        .concat(),
+        dir.path(),
+    );
+    assert_eq!(code, 1, "{err}");
+    let line = error_line(&err);
+    let config = benchmarks.join("602.shared-b/config.json");
+    assert!(
+        line.contains(&config.display().to_string())
+            && line.contains("shared_files.python: `greeting.py` does not exist"),
+        "{line}"
+    );
 }
