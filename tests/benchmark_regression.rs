@@ -179,15 +179,17 @@ async fn every_benchmark_passes_on_local_process_and_validators_reject_wrong_out
     assert_validators_reject_corrupted_outputs(dir.path(), &rows).await;
 }
 
-/// A real Redis server (Debian's `redis-server`) on a free loopback port, without
-/// persistence, killed when dropped.
+/// A real Redis server (Debian's `redis-server`) on a free port, without persistence,
+/// killed when dropped.
 struct Redis {
     child: Child,
     port: u16,
 }
 
 impl Redis {
-    fn start() -> Redis {
+    /// Listening on `bind` ("127.0.0.1", or "0.0.0.0" so containers reach it through
+    /// the bridge gateway).
+    fn start(bind: &str) -> Redis {
         let bin = Path::new("/usr/bin/redis-server");
         assert!(
             bin.is_file(),
@@ -201,7 +203,10 @@ impl Redis {
         let child = Command::new(bin)
             .args([
                 "--bind",
-                "127.0.0.1",
+                bind,
+                // Unauthenticated clients from the bridge are the point of the test.
+                "--protected-mode",
+                "no",
                 "--port",
                 &port.to_string(),
                 "--save",
@@ -243,30 +248,42 @@ impl Drop for Redis {
     }
 }
 
-/// Regression of 130.crud-api on local-process with `storage.nosql` = `nosql`.
-async fn crud_api_with(dir: &Path, nosql: Value) -> Vec<RegressionRow> {
+/// Regression of 130.crud-api on `platform` with `storage.nosql` = `nosql`.
+async fn crud_api_with(dir: &Path, nosql: Value, platform: &str) -> Vec<RegressionRow> {
     let config = write_config(dir, &json!({"storage": {"nosql": nosql}}));
-    let opts = options(dir, Some(config), "local-process", &["130.crud-api"]);
+    let opts = options(dir, Some(config), platform, &["130.crud-api"]);
     run_regression(&opts).await.unwrap()
+}
+
+/// 130.crud-api on `platform` against `redis` given as `127.0.0.1:<port>`: passes, and
+/// the cart (5 items of the test size, in one hash) is in that server.
+async fn assert_crud_api_uses(redis: &Redis, platform: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let address = format!("127.0.0.1:{}", redis.port);
+    let nosql = json!({"backend": "redis", "redis": address});
+    let rows = crud_api_with(dir.path(), nosql, platform).await;
+    assert_eq!(rows.len(), 1, "{}", render(&rows));
+    assert_eq!(rows[0].verdict, Verdict::Passed, "{}", render(&rows));
+    assert_cold_then_warm(&rows[0]);
+    assert_eq!(redis.hlen("shopping_cart:cart-test-42"), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crud_api_passes_against_a_real_redis_server() {
-    let redis = Redis::start();
-    let dir = tempfile::tempdir().unwrap();
-    let address = format!("127.0.0.1:{}", redis.port);
-    let rows = crud_api_with(dir.path(), json!({"backend": "redis", "redis": address})).await;
-    assert_eq!(rows.len(), 1, "{}", render(&rows));
-    assert_eq!(rows[0].verdict, Verdict::Passed, "{}", render(&rows));
-    assert_cold_then_warm(&rows[0]);
-    // The cart is in Redis: 5 items of the test size, in one hash.
-    assert_eq!(redis.hlen("shopping_cart:cart-test-42"), 5);
+    assert_crud_api_uses(&Redis::start("127.0.0.1"), "local-process").await;
+}
+
+/// The containers get the loopback address as `host.docker.internal` (the bridge
+/// gateway), where this server also listens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crud_api_on_local_docker_reaches_a_redis_server_on_the_host() {
+    assert_crud_api_uses(&Redis::start("0.0.0.0"), "local-docker").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_backend_without_an_address_is_a_config_error_naming_the_field() {
     let dir = tempfile::tempdir().unwrap();
-    let rows = crud_api_with(dir.path(), json!({"backend": "redis"})).await;
+    let rows = crud_api_with(dir.path(), json!({"backend": "redis"}), "local-process").await;
     match &rows[0].verdict {
         Verdict::Failed(why) => assert!(why.contains("storage.nosql.redis"), "{why}"),
         v => panic!("{v:?}"),
