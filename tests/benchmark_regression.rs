@@ -80,6 +80,8 @@ fn assert_cold_then_warm(r: &RegressionRow) -> Vec<ExecutionRecord> {
 /// keeps only its `measurement`.
 const CORRUPT: &[(&str, &str)] = &[
     ("010.sleep", "/slept_s"),
+    ("020.network-benchmark", "/lost"),
+    ("030.clock-synchronization", "/offset_us"),
     ("040.server-reply", "/replies/0"),
     ("110.dynamic-html", "/rows"),
     ("120.uploader", "/sha256"),
@@ -399,6 +401,8 @@ fn cli_prints_the_table_and_fails_when_a_benchmark_fails() {
 /// The benchmarks of this suite, which must pass (not be skipped) on both local platforms.
 const SUITE: &[&str] = &[
     "010.sleep",
+    "020.network-benchmark",
+    "030.clock-synchronization",
     "040.server-reply",
     "110.dynamic-html",
     "120.uploader",
@@ -448,6 +452,78 @@ async fn every_benchmark_passes_on_local_docker() {
         }
     }
     assert_suite_passed(&rows, &table);
+}
+
+/// Outputs of 020 and 030 changed the ways a broken function or transport would: each
+/// must be rejected (JSON pointer, new value).
+const NETWORK_CORRUPTIONS: &[(&str, &str, fn(&Value) -> Value)] = &[
+    ("020.network-benchmark", "/rtts_us/0", |_| json!(5_000_000)),
+    ("020.network-benchmark", "/rtts_us/0", |_| json!(-3)),
+    ("020.network-benchmark", "/rtts_us", |_| json!([])),
+    ("020.network-benchmark", "/packet_size", |v| {
+        json!(v.as_u64().unwrap() * 2)
+    }),
+    ("030.clock-synchronization", "/samples/0/2", |_| json!(0)),
+    ("030.clock-synchronization", "/samples/0/3", |_| {
+        json!(1_000)
+    }),
+    ("030.clock-synchronization", "/samples/1/0", |v| {
+        json!(v.as_u64().unwrap() - 10_000_000)
+    }),
+    ("030.clock-synchronization", "/delay_us", |v| {
+        json!(v.as_f64().unwrap() + 7.0)
+    }),
+    ("030.clock-synchronization", "/handler_start_us", |_| {
+        json!("now")
+    }),
+];
+
+/// 020 and 030 against the host's UDP echo and timestamp endpoints, on both local
+/// platforms (loopback, and the bridge gateway for containers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_benchmarks_reach_the_host_udp_endpoints_on_both_local_platforms() {
+    let network = ["020.network-benchmark", "030.clock-synchronization"];
+    let catalog = Catalog::open(default_benchmarks_dir()).unwrap();
+    for platform in ["local-process", "local-docker"] {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = run_regression(&options(dir.path(), None, platform, &network))
+            .await
+            .unwrap();
+        let table = render(&rows);
+        assert_eq!(rows.len(), 2, "{table}");
+        for r in &rows {
+            assert_eq!(r.verdict, Verdict::Passed, "{}\n{table}", label(r));
+        }
+        assert_validators_reject_corrupted_outputs(dir.path(), &rows).await;
+        for r in &rows {
+            let records = assert_cold_then_warm(r);
+            let output: Value = serde_json::from_str(&records[1].output).unwrap();
+            let payload_text =
+                std::fs::read_to_string(payload_file(&dir.path().join("runs"), &label(r))).unwrap();
+            let payload: Value = serde_json::from_str(&payload_text).unwrap();
+            // The placeholder became the endpoint's address, and every datagram came back.
+            let server = payload["server"].as_str().unwrap();
+            assert!(server.parse::<std::net::SocketAddr>().is_ok(), "{server}");
+            assert_eq!(output["lost"], 0, "{}: {output}", label(r));
+            let bench = catalog.get(&r.benchmark).unwrap();
+            for (id, pointer, change) in NETWORK_CORRUPTIONS.iter().filter(|c| c.0 == r.benchmark) {
+                let mut wrong = output.clone();
+                let target = wrong
+                    .pointer_mut(pointer)
+                    .unwrap_or_else(|| panic!("{id}: no {pointer}"));
+                *target = change(target);
+                let v = catalog
+                    .validate(&bench, &payload_text, &wrong.to_string(), "python3")
+                    .await
+                    .unwrap();
+                assert!(
+                    !v.valid,
+                    "{id} on {platform}: accepted {pointer} = {}",
+                    wrong.pointer(pointer).unwrap()
+                );
+            }
+        }
+    }
 }
 
 /// A catalog of three benchmarks answering a greeting: 601 and 602 take it from the
