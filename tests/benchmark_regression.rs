@@ -454,9 +454,12 @@ async fn every_benchmark_passes_on_local_docker() {
     assert_suite_passed(&rows, &table);
 }
 
+/// A benchmark, a JSON pointer into its output and the wrong value put there.
+type Corruption = (&'static str, &'static str, fn(&Value) -> Value);
+
 /// Outputs of 020 and 030 changed the ways a broken function or transport would: each
-/// must be rejected (JSON pointer, new value).
-const NETWORK_CORRUPTIONS: &[(&str, &str, fn(&Value) -> Value)] = &[
+/// must be rejected.
+const NETWORK_CORRUPTIONS: &[Corruption] = &[
     ("020.network-benchmark", "/rtts_us/0", |_| json!(5_000_000)),
     ("020.network-benchmark", "/rtts_us/0", |_| json!(-3)),
     ("020.network-benchmark", "/rtts_us", |_| json!([])),
