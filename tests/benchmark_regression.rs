@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::repo_root;
+use common::{error_line, faaslab_cli, repo_root};
 use faaslab::benchmarks::regression::{
     RegressionOptions, RegressionRow, Verdict, all_passed, payload_file, render, run_regression,
 };
@@ -80,6 +80,8 @@ fn assert_cold_then_warm(r: &RegressionRow) -> Vec<ExecutionRecord> {
 /// keeps only its `measurement`.
 const CORRUPT: &[(&str, &str)] = &[
     ("010.sleep", "/slept_s"),
+    ("020.network-benchmark", "/lost"),
+    ("030.clock-synchronization", "/offset_us"),
     ("040.server-reply", "/replies/0"),
     ("110.dynamic-html", "/rows"),
     ("120.uploader", "/sha256"),
@@ -179,15 +181,17 @@ async fn every_benchmark_passes_on_local_process_and_validators_reject_wrong_out
     assert_validators_reject_corrupted_outputs(dir.path(), &rows).await;
 }
 
-/// A real Redis server (Debian's `redis-server`) on a free loopback port, without
-/// persistence, killed when dropped.
+/// A real Redis server (Debian's `redis-server`) on a free port, without persistence,
+/// killed when dropped.
 struct Redis {
     child: Child,
     port: u16,
 }
 
 impl Redis {
-    fn start() -> Redis {
+    /// Listening on `bind` ("127.0.0.1", or "0.0.0.0" so containers reach it through
+    /// the bridge gateway).
+    fn start(bind: &str) -> Redis {
         let bin = Path::new("/usr/bin/redis-server");
         assert!(
             bin.is_file(),
@@ -201,7 +205,10 @@ impl Redis {
         let child = Command::new(bin)
             .args([
                 "--bind",
-                "127.0.0.1",
+                bind,
+                // Unauthenticated clients from the bridge are the point of the test.
+                "--protected-mode",
+                "no",
                 "--port",
                 &port.to_string(),
                 "--save",
@@ -243,30 +250,42 @@ impl Drop for Redis {
     }
 }
 
-/// Regression of 130.crud-api on local-process with `storage.nosql` = `nosql`.
-async fn crud_api_with(dir: &Path, nosql: Value) -> Vec<RegressionRow> {
+/// Regression of 130.crud-api on `platform` with `storage.nosql` = `nosql`.
+async fn crud_api_with(dir: &Path, nosql: Value, platform: &str) -> Vec<RegressionRow> {
     let config = write_config(dir, &json!({"storage": {"nosql": nosql}}));
-    let opts = options(dir, Some(config), "local-process", &["130.crud-api"]);
+    let opts = options(dir, Some(config), platform, &["130.crud-api"]);
     run_regression(&opts).await.unwrap()
+}
+
+/// 130.crud-api on `platform` against `redis` given as `127.0.0.1:<port>`: passes, and
+/// the cart (5 items of the test size, in one hash) is in that server.
+async fn assert_crud_api_uses(redis: &Redis, platform: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let address = format!("127.0.0.1:{}", redis.port);
+    let nosql = json!({"backend": "redis", "redis": address});
+    let rows = crud_api_with(dir.path(), nosql, platform).await;
+    assert_eq!(rows.len(), 1, "{}", render(&rows));
+    assert_eq!(rows[0].verdict, Verdict::Passed, "{}", render(&rows));
+    assert_cold_then_warm(&rows[0]);
+    assert_eq!(redis.hlen("shopping_cart:cart-test-42"), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crud_api_passes_against_a_real_redis_server() {
-    let redis = Redis::start();
-    let dir = tempfile::tempdir().unwrap();
-    let address = format!("127.0.0.1:{}", redis.port);
-    let rows = crud_api_with(dir.path(), json!({"backend": "redis", "redis": address})).await;
-    assert_eq!(rows.len(), 1, "{}", render(&rows));
-    assert_eq!(rows[0].verdict, Verdict::Passed, "{}", render(&rows));
-    assert_cold_then_warm(&rows[0]);
-    // The cart is in Redis: 5 items of the test size, in one hash.
-    assert_eq!(redis.hlen("shopping_cart:cart-test-42"), 5);
+    assert_crud_api_uses(&Redis::start("127.0.0.1"), "local-process").await;
+}
+
+/// The containers get the loopback address as `host.docker.internal` (the bridge
+/// gateway), where this server also listens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crud_api_on_local_docker_reaches_a_redis_server_on_the_host() {
+    assert_crud_api_uses(&Redis::start("0.0.0.0"), "local-docker").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_backend_without_an_address_is_a_config_error_naming_the_field() {
     let dir = tempfile::tempdir().unwrap();
-    let rows = crud_api_with(dir.path(), json!({"backend": "redis"})).await;
+    let rows = crud_api_with(dir.path(), json!({"backend": "redis"}), "local-process").await;
     match &rows[0].verdict {
         Verdict::Failed(why) => assert!(why.contains("storage.nosql.redis"), "{why}"),
         v => panic!("{v:?}"),
@@ -382,6 +401,8 @@ fn cli_prints_the_table_and_fails_when_a_benchmark_fails() {
 /// The benchmarks of this suite, which must pass (not be skipped) on both local platforms.
 const SUITE: &[&str] = &[
     "010.sleep",
+    "020.network-benchmark",
+    "030.clock-synchronization",
     "040.server-reply",
     "110.dynamic-html",
     "120.uploader",
@@ -431,4 +452,201 @@ async fn every_benchmark_passes_on_local_docker() {
         }
     }
     assert_suite_passed(&rows, &table);
+}
+
+/// A benchmark, a JSON pointer into its output and the wrong value put there.
+type Corruption = (&'static str, &'static str, fn(&Value) -> Value);
+
+/// Outputs of 020 and 030 changed the ways a broken function or transport would: each
+/// must be rejected.
+const NETWORK_CORRUPTIONS: &[Corruption] = &[
+    ("020.network-benchmark", "/rtts_us/0", |_| json!(5_000_000)),
+    ("020.network-benchmark", "/rtts_us/0", |_| json!(-3)),
+    ("020.network-benchmark", "/rtts_us", |_| json!([])),
+    ("020.network-benchmark", "/packet_size", |v| {
+        json!(v.as_u64().unwrap() * 2)
+    }),
+    ("030.clock-synchronization", "/samples/0/2", |_| json!(0)),
+    ("030.clock-synchronization", "/samples/0/3", |_| {
+        json!(1_000)
+    }),
+    ("030.clock-synchronization", "/samples/1/0", |v| {
+        json!(v.as_u64().unwrap() - 10_000_000)
+    }),
+    ("030.clock-synchronization", "/delay_us", |v| {
+        json!(v.as_f64().unwrap() + 7.0)
+    }),
+    ("030.clock-synchronization", "/handler_start_us", |_| {
+        json!("now")
+    }),
+];
+
+/// 020 and 030 against the host's UDP echo and timestamp endpoints, on both local
+/// platforms (loopback, and the bridge gateway for containers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_benchmarks_reach_the_host_udp_endpoints_on_both_local_platforms() {
+    let network = ["020.network-benchmark", "030.clock-synchronization"];
+    let catalog = Catalog::open(default_benchmarks_dir()).unwrap();
+    for platform in ["local-process", "local-docker"] {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = run_regression(&options(dir.path(), None, platform, &network))
+            .await
+            .unwrap();
+        let table = render(&rows);
+        assert_eq!(rows.len(), 2, "{table}");
+        for r in &rows {
+            assert_eq!(r.verdict, Verdict::Passed, "{}\n{table}", label(r));
+        }
+        assert_validators_reject_corrupted_outputs(dir.path(), &rows).await;
+        for r in &rows {
+            let records = assert_cold_then_warm(r);
+            let output: Value = serde_json::from_str(&records[1].output).unwrap();
+            let payload_text =
+                std::fs::read_to_string(payload_file(&dir.path().join("runs"), &label(r))).unwrap();
+            let payload: Value = serde_json::from_str(&payload_text).unwrap();
+            // The placeholder became the endpoint's address, and every datagram came back.
+            let server = payload["server"].as_str().unwrap();
+            assert!(server.parse::<std::net::SocketAddr>().is_ok(), "{server}");
+            assert_eq!(output["lost"], 0, "{}: {output}", label(r));
+            let bench = catalog.get(&r.benchmark).unwrap();
+            for (id, pointer, change) in NETWORK_CORRUPTIONS.iter().filter(|c| c.0 == r.benchmark) {
+                let mut wrong = output.clone();
+                let target = wrong
+                    .pointer_mut(pointer)
+                    .unwrap_or_else(|| panic!("{id}: no {pointer}"));
+                *target = change(target);
+                let v = catalog
+                    .validate(&bench, &payload_text, &wrong.to_string(), "python3")
+                    .await
+                    .unwrap();
+                assert!(
+                    !v.valid,
+                    "{id} on {platform}: accepted {pointer} = {}",
+                    wrong.pointer(pointer).unwrap()
+                );
+            }
+        }
+    }
+}
+
+/// A catalog of three benchmarks answering a greeting: 601 and 602 take it from the
+/// shared file `_shared/python/greeting.py`, 603 from its own code. Each validator
+/// requires the greeting its code has now (for 601/602: the shared file's).
+fn greeting_catalog(root: &Path) -> PathBuf {
+    let src = repo_root().join("benchmarks");
+    let dst = root.join("benchmarks");
+    std::fs::create_dir_all(dst.join("_tools")).unwrap();
+    std::fs::copy(
+        src.join("_tools/faaslab_input.py"),
+        dst.join("_tools/faaslab_input.py"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dst.join("_shared/python")).unwrap();
+    std::fs::write(dst.join("_shared/python/greeting.py"), "GREETING = 'one'\n").unwrap();
+    let function = |module: &str| {
+        format!(
+            "import faaslab_storage\nimport {module}\n\n\ndef handler(event):\n    m = faaslab_storage.Measurement()\n    return {{\"greeting\": {module}.GREETING, \"measurement\": m.as_dict()}}\n"
+        )
+    };
+    let input = |module_path: &str| {
+        format!(
+            "import os\nimport runpy\n\n\ndef generate_input(size, seed):\n    return {{}}\n\n\ndef validate_output(payload, output):\n    here = os.path.dirname(os.path.abspath(__file__))\n    want = runpy.run_path(os.path.join(here, {module_path:?}))[\"GREETING\"]\n    if output.get(\"greeting\") != want:\n        return False, f\"greeting {{output.get('greeting')!r}}, expected {{want!r}}\"\n    return True, \"ok\"\n"
+        )
+    };
+    for (id, shared) in [
+        ("601.shared-a", true),
+        ("602.shared-b", true),
+        ("603.own", false),
+    ] {
+        let dir = dst.join(id);
+        std::fs::create_dir_all(dir.join("python")).unwrap();
+        let mut config = json!({"description": "greeting", "timeout_s": 10, "memory_mb": 128, "languages": ["python"]});
+        if shared {
+            config["shared_files"] = json!({"python": ["greeting.py"]});
+            std::fs::write(dir.join("python/function.py"), function("greeting")).unwrap();
+            std::fs::write(dir.join("input.py"), input("../_shared/python/greeting.py")).unwrap();
+        } else {
+            std::fs::write(dir.join("python/own.py"), "GREETING = 'own'\n").unwrap();
+            std::fs::write(dir.join("python/function.py"), function("own")).unwrap();
+            std::fs::write(dir.join("input.py"), input("python/own.py")).unwrap();
+        }
+        std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    }
+    dst
+}
+
+/// Regression of the greeting catalog: per benchmark, (code hash, package built).
+async fn greeting_regression(
+    dir: &Path,
+    benchmarks: &Path,
+    run: &str,
+) -> Vec<(String, String, bool)> {
+    let mut opts = options(dir, None, "local-process", &[]);
+    opts.output_dir = dir.join(run);
+    opts.cache_dir = Some(dir.join("cache"));
+    opts.benchmarks_dir = Some(benchmarks.to_path_buf());
+    let rows = run_regression(&opts).await.unwrap();
+    let table = render(&rows);
+    assert_eq!(rows.len(), 3, "{table}");
+    rows.iter()
+        .map(|r| {
+            assert_eq!(r.verdict, Verdict::Passed, "{}\n{table}", label(r));
+            let manifest: Value = serde_json::from_slice(
+                &std::fs::read(r.run_dir.as_ref().unwrap().join("manifest.json")).unwrap(),
+            )
+            .unwrap();
+            let d = &manifest["deployments"][0];
+            (
+                r.benchmark.clone(),
+                d["code_hash"].as_str().unwrap().to_string(),
+                d["package_built"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_shared_file_rebuilds_and_redeploys_exactly_the_benchmarks_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let benchmarks = greeting_catalog(dir.path());
+    let first = greeting_regression(dir.path(), &benchmarks, "runs1").await;
+    assert!(first.iter().all(|(_, _, built)| *built), "{first:?}");
+
+    std::fs::write(
+        benchmarks.join("_shared/python/greeting.py"),
+        "GREETING = 'two'\n",
+    )
+    .unwrap();
+    // The validators now want 'two' from 601 and 602: they pass only if redeployed.
+    let second = greeting_regression(dir.path(), &benchmarks, "runs2").await;
+    for ((id, hash1, _), (_, hash2, built)) in first.iter().zip(&second) {
+        let uses_shared = id != "603.own";
+        assert_eq!(hash1 != hash2, uses_shared, "{id}: {hash1} → {hash2}");
+        assert_eq!(*built, uses_shared, "{id}: package built again?");
+    }
+}
+
+#[test]
+fn a_missing_shared_file_is_one_error_naming_the_config_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let benchmarks = greeting_catalog(dir.path());
+    std::fs::remove_file(benchmarks.join("_shared/python/greeting.py")).unwrap();
+    let catalog = benchmarks.display().to_string();
+    let args = ["--quiet", "benchmark", "package", "602.shared-b"];
+    let (code, _, err) = faaslab_cli(
+        &[
+            &args[..],
+            &["--platform", "local-process", "--benchmarks-dir", &catalog],
+        ]
+        .concat(),
+        dir.path(),
+    );
+    assert_eq!(code, 1, "{err}");
+    let line = error_line(&err);
+    let config = benchmarks.join("602.shared-b/config.json");
+    assert!(
+        line.contains(&config.display().to_string())
+            && line.contains("shared_files.python: `greeting.py` does not exist"),
+        "{line}"
+    );
 }

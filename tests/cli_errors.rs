@@ -1,26 +1,8 @@
 //! The real binary: bad input gets one clear line naming the file and field.
 
-use std::process::Command;
+mod common;
 
-fn faaslab(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_faaslab"))
-        .args(args)
-        .current_dir(cwd)
-        .env("FAASLAB_CACHE_DIR", cwd.join("cache"))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn error_line(stderr: &str) -> &str {
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "expected one error line in: {stderr}");
-    errors[0]
-}
+use common::{error_line, faaslab_cli as faaslab};
 
 #[test]
 fn wrong_field_type_is_named() {

@@ -6,26 +6,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 use faaslab::run::run_experiment;
 use serde_json::{Value, json};
 use sha2::Digest;
-
-fn faaslab(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_faaslab"))
-        .args(args)
-        .current_dir(cwd)
-        .env("FAASLAB_CACHE_DIR", cwd.join("cache"))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// Runs the `hostile` guest's `deploy` case for `target` with extra config fields.
 async fn deploy_as(sb: &Sandbox, script: &Path, target: &str, top: Value, run: &str) -> Value {
@@ -137,7 +122,7 @@ fn command_line_grants_narrow_the_config() {
         }),
     );
     let hostile = guest("hostile");
-    let (code, out, err) = faaslab(
+    let (code, out, err) = faaslab_cli(
         &[
             "experiment",
             "run",
@@ -168,7 +153,8 @@ fn script_inspect_prints_imports_exports_needs_and_hash() {
     let sb = Sandbox::new();
     let hostile = guest("hostile");
     let sha = hex::encode(sha2::Sha256::digest(std::fs::read(&hostile).unwrap()));
-    let (code, out, err) = faaslab(&["script", "inspect", hostile.to_str().unwrap()], sb.path());
+    let (code, out, err) =
+        faaslab_cli(&["script", "inspect", hostile.to_str().unwrap()], sb.path());
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&sha), "{out}");
     assert!(out.contains("faaslab:host/platform@0.1.0"), "{out}");
@@ -181,7 +167,7 @@ fn script_inspect_prints_imports_exports_needs_and_hash() {
         "{out}"
     );
 
-    let (code, out, err) = faaslab(
+    let (code, out, err) = faaslab_cli(
         &["script", "inspect", hostile.to_str().unwrap(), "--json"],
         sb.path(),
     );
@@ -204,14 +190,14 @@ fn script_inspect_prints_imports_exports_needs_and_hash() {
 
     // The example scripts declare their needs too.
     let perf_cost = guest("perf-cost");
-    let (_, out, _) = faaslab(
+    let (_, out, _) = faaslab_cli(
         &["script", "inspect", perf_cost.to_str().unwrap()],
         sb.path(),
     );
     assert!(out.contains("buckets          none"), "{out}");
     // A guest without a declaration says so.
     let spin = guest("spin");
-    let (_, out, _) = faaslab(&["script", "inspect", spin.to_str().unwrap()], sb.path());
+    let (_, out, _) = faaslab_cli(&["script", "inspect", spin.to_str().unwrap()], sb.path());
     assert!(out.contains("declares nothing"), "{out}");
 }
 
@@ -252,10 +238,10 @@ fn malformed_and_enormous_components_are_refused_with_one_line() {
         e.contains("over the 256 MiB limit for guest components"),
         "{e}"
     );
-    let (code, _, err) = faaslab(&["script", "inspect", huge.to_str().unwrap()], sb.path());
+    let (code, _, err) = faaslab_cli(&["script", "inspect", huge.to_str().unwrap()], sb.path());
     assert_ne!(code, 0);
     assert!(err.contains("over the 256 MiB limit"), "{err}");
-    let (code, _, err) = faaslab(&["script", "inspect", bad.to_str().unwrap()], sb.path());
+    let (code, _, err) = faaslab_cli(&["script", "inspect", bad.to_str().unwrap()], sb.path());
     assert_ne!(code, 0);
     assert_eq!(err.lines().count(), 1, "{err}");
 }

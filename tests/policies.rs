@@ -5,13 +5,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::*;
 use faaslab::measure::{Event, ExecutionRecord, read_all};
-use faaslab::run::{
-    ExperimentReport, PolicyOverrides, SessionOptions, read_manifest, run_experiment_with,
-};
+use faaslab::run::{ExperimentReport, PolicyOverrides, read_manifest, run_experiment_with};
 use serde_json::{Value, json};
 
 /// perf-cost on one memory size, with a fixed payload.
@@ -33,10 +30,11 @@ fn perf_cost_config(benchmark: &str, kind: &str, payload: Value, experiment: Val
     })
 }
 
-fn flaky_options(sb: &Sandbox, cfg: &Path, run: &str) -> SessionOptions {
-    let mut opts = sb.options(cfg, run);
-    opts.benchmarks_dir = Some(repo_root().join("tests/benchmarks"));
-    opts
+/// The benchmarks a run uses: the shipped ones, or the tests' own (`900.flaky`).
+#[derive(PartialEq)]
+enum Catalog {
+    Shipped,
+    Tests,
 }
 
 fn overrides(retry: Option<&str>, sampler: Option<&str>, cold: Option<&str>) -> PolicyOverrides {
@@ -47,9 +45,20 @@ fn overrides(retry: Option<&str>, sampler: Option<&str>, cold: Option<&str>) -> 
     }
 }
 
-/// Run perf-cost with these policies; it must succeed.
-async fn run_perf_cost(opts: &SessionOptions, overrides: &PolicyOverrides) -> ExperimentReport {
-    let report = run_experiment_with(&engine(), &guest("perf-cost"), opts, overrides)
+/// Run perf-cost on `config` (written to `c.json`, run directory `run`) with these
+/// policies; it must succeed.
+async fn run_perf_cost(
+    sb: &Sandbox,
+    config: &Value,
+    catalog: Catalog,
+    overrides: &PolicyOverrides,
+) -> ExperimentReport {
+    let cfg = sb.write_config("c.json", config);
+    let mut opts = sb.options(&cfg, "run");
+    if catalog == Catalog::Tests {
+        opts.benchmarks_dir = Some(repo_root().join("tests/benchmarks"));
+    }
+    let report = run_experiment_with(&engine(), &guest("perf-cost"), &opts, overrides)
         .await
         .unwrap();
     assert!(report.error.is_none(), "{:?}", report.error);
@@ -74,17 +83,16 @@ fn series<'a>(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sampler_stops_a_series_once_the_median_ci_is_within_2pct() {
     let sb = Sandbox::new();
-    let cfg = sb.write_config(
-        "c.json",
-        &perf_cost_config(
-            "010.sleep",
-            "warm",
-            json!({"sleep": 0.02}),
-            json!({"repetitions": 300, "max_rounds": 400}),
-        ),
+    let config = perf_cost_config(
+        "010.sleep",
+        "warm",
+        json!({"sleep": 0.02}),
+        json!({"repetitions": 300, "max_rounds": 400}),
     );
     let report = run_perf_cost(
-        &sb.options(&cfg, "run"),
+        &sb,
+        &config,
+        Catalog::Shipped,
         &overrides(None, Some("ci-2pct"), None),
     )
     .await;
@@ -142,17 +150,16 @@ async fn sampler_stops_a_series_once_the_median_ci_is_within_2pct() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_sampler_stops_at_its_fixed_sample() {
     let sb = Sandbox::new();
-    let cfg = sb.write_config(
-        "c.json",
-        &perf_cost_config(
-            "010.sleep",
-            "warm",
-            json!({"sleep": 0}),
-            json!({"repetitions": 30, "max_rounds": 40}),
-        ),
+    let config = perf_cost_config(
+        "010.sleep",
+        "warm",
+        json!({"sleep": 0}),
+        json!({"repetitions": 30, "max_rounds": 40}),
     );
     let report = run_perf_cost(
-        &sb.options(&cfg, "run"),
+        &sb,
+        &config,
+        Catalog::Shipped,
         &overrides(None, Some("enough-samples"), None),
     )
     .await;
@@ -189,17 +196,16 @@ fn attempts_by_request(run_dir: &Path) -> Vec<Vec<ExecutionRecord>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_policy_retries_until_the_third_attempt_succeeds() {
     let sb = Sandbox::new();
-    let cfg = sb.write_config(
-        "c.json",
-        &perf_cost_config(
-            "900.flaky",
-            "sequential",
-            json!({"succeed_every": 3}),
-            json!({}),
-        ),
+    let config = perf_cost_config(
+        "900.flaky",
+        "sequential",
+        json!({"succeed_every": 3}),
+        json!({}),
     );
     let report = run_perf_cost(
-        &flaky_options(&sb, &cfg, "run"),
+        &sb,
+        &config,
+        Catalog::Tests,
         &overrides(Some("backoff"), None, None),
     )
     .await;
@@ -247,17 +253,16 @@ async fn retry_policy_retries_until_the_third_attempt_succeeds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn c_retry_policy_gives_up_after_three_attempts() {
     let sb = Sandbox::new();
-    let cfg = sb.write_config(
-        "c.json",
-        &perf_cost_config(
-            "900.flaky",
-            "sequential",
-            json!({"succeed_every": 4}),
-            json!({"repetitions": 1, "max_rounds": 2}),
-        ),
+    let config = perf_cost_config(
+        "900.flaky",
+        "sequential",
+        json!({"succeed_every": 4}),
+        json!({"repetitions": 1, "max_rounds": 2}),
     );
     let report = run_perf_cost(
-        &flaky_options(&sb, &cfg, "run"),
+        &sb,
+        &config,
+        Catalog::Tests,
         &overrides(Some("retry-fixed"), None, None),
     )
     .await;
@@ -320,12 +325,7 @@ async fn trapping_and_spinning_policies_fall_back_and_the_run_completes() {
         "retry": "guests/spin-retry.wasm",
         "call_timeout_ms": 300,
     });
-    let cfg = sb.write_config("c.json", &config);
-    let report = run_perf_cost(
-        &flaky_options(&sb, &cfg, "run"),
-        &PolicyOverrides::default(),
-    )
-    .await;
+    let report = run_perf_cost(&sb, &config, Catalog::Tests, &PolicyOverrides::default()).await;
     let m = read_manifest(&report.run_dir).unwrap();
     assert_eq!(m.status, faaslab::measure::RunStatus::Completed);
     let policies = m.policies.unwrap();
@@ -382,17 +382,16 @@ async fn trapping_and_spinning_policies_fall_back_and_the_run_completes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cold_start_policy_forces_cold_starts_by_config_update() {
     let sb = Sandbox::new();
-    let cfg = sb.write_config(
-        "c.json",
-        &perf_cost_config(
-            "010.sleep",
-            "cold",
-            json!({"sleep": 0}),
-            json!({"repetitions": 4, "concurrent_invocations": 2}),
-        ),
+    let config = perf_cost_config(
+        "010.sleep",
+        "cold",
+        json!({"sleep": 0}),
+        json!({"repetitions": 4, "concurrent_invocations": 2}),
     );
     let report = run_perf_cost(
-        &sb.options(&cfg, "run"),
+        &sb,
+        &config,
+        Catalog::Shipped,
         &overrides(None, None, Some("cold-start")),
     )
     .await;
@@ -424,21 +423,6 @@ async fn cold_start_policy_forces_cold_starts_by_config_update() {
     );
 }
 
-fn faaslab(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_faaslab"))
-        .args(args)
-        .current_dir(cwd)
-        .env("FAASLAB_CACHE_DIR", cwd.join("cache"))
-        .env_remove("FAASLAB_GUESTS_DIR")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn cli_flags_take_policies_by_name_from_any_language() {
     let sb = Sandbox::new();
@@ -451,7 +435,7 @@ fn cli_flags_take_policies_by_name_from_any_language() {
             json!({"repetitions": 200, "max_rounds": 300}),
         ),
     );
-    let (code, out, err) = faaslab(
+    let (code, out, err) = faaslab_cli(
         &[
             "experiment",
             "run",
@@ -501,12 +485,7 @@ fn cli_rejects_a_policy_of_the_wrong_world_or_name() {
         "c.json",
         &perf_cost_config("010.sleep", "warm", json!({"sleep": 0}), json!({})),
     );
-    let error_line = |err: &str| -> String {
-        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
-        assert_eq!(lines.len(), 1, "{err}");
-        lines[0].to_string()
-    };
-    let (code, _, err) = faaslab(
+    let (code, _, err) = faaslab_cli(
         &[
             "experiment",
             "run",
@@ -524,7 +503,7 @@ fn cli_rejects_a_policy_of_the_wrong_world_or_name() {
         line.contains("backoff.wasm") && line.contains("is not a `sampler` policy"),
         "{line}"
     );
-    let (code, _, err) = faaslab(
+    let (code, _, err) = faaslab_cli(
         &[
             "experiment",
             "run",
@@ -558,9 +537,10 @@ async fn cold_start_strategies_are_executed_by_the_host() {
     );
     // Idle instances are evicted after 0.1 s, so waiting 0.3 s gives a cold start.
     config["platforms"] = json!({"local-process": {"idle_timeout_s": 0.1}});
-    let cfg = sb.write_config("c.json", &config);
     let report = run_perf_cost(
-        &sb.options(&cfg, "run"),
+        &sb,
+        &config,
+        Catalog::Shipped,
         &overrides(None, None, Some("cold-start-cycle")),
     )
     .await;

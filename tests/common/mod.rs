@@ -7,6 +7,7 @@ pub mod moto;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use faaslab::engine::GuestEngine;
 use faaslab::measure::{Event, ExecutionRecord, read_all};
@@ -117,4 +118,28 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The real `faaslab` binary run in `cwd`, with its cache there and no guests directory
+/// from the environment: (exit code, stdout, stderr).
+pub fn faaslab_cli(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_faaslab"))
+        .args(args)
+        .current_dir(cwd)
+        .env("FAASLAB_CACHE_DIR", cwd.join("cache"))
+        .env_remove("FAASLAB_GUESTS_DIR")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The one `error:` line of a command's stderr (there must be exactly one).
+pub fn error_line(stderr: &str) -> String {
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "expected one error line in: {stderr}");
+    errors[0].to_string()
 }

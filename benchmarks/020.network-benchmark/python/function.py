@@ -3,11 +3,14 @@
 Packet i starts with its sequence number (8 ASCII digits) and is padded to
 `packet_size` bytes; the endpoint echoes it. A reply that does not carry the number
 of the packet in flight (a late reply of a lost one) is skipped. RTTs are measured
-with the monotonic clock, in µs.
+with the monotonic clock, in µs. The exchange is the `compute` phase of the
+measurement; the bytes sent and received count as upload and download.
 """
 
 import socket
 import time
+
+import faaslab_storage
 
 MAX_REPETITIONS = 100_000
 MAX_PACKET = 1472
@@ -33,12 +36,13 @@ def handler(event):
         raise ValueError(f"packet_size must be 8..{MAX_PACKET}")
     family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
     rtts, lost = [], 0
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+    m = faaslab_storage.Measurement()
+    with m.phase("compute"), socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.settimeout(timeout_s)
         for i in range(repetitions):
             message = f"{i:08d}".encode().ljust(size, b"x")
             t0 = time.perf_counter_ns()
-            sock.sendto(message, server)
+            sock.sendto(m.count("upload", message), server)
             deadline = t0 + int(timeout_s * 1e9)
             while True:
                 left = (deadline - time.perf_counter_ns()) / 1e9
@@ -51,7 +55,14 @@ def handler(event):
                 except socket.timeout:
                     lost += 1
                     break
+                m.count("download", data)
                 if data[:8] == message[:8]:
                     rtts.append((time.perf_counter_ns() - t0) // 1000)
                     break
-    return {"rtts_us": rtts, "lost": lost, "packet_size": size, "repetitions": repetitions}
+    return {
+        "rtts_us": rtts,
+        "lost": lost,
+        "packet_size": size,
+        "repetitions": repetitions,
+        "measurement": m.as_dict(),
+    }

@@ -8,12 +8,16 @@ clock minus function clock) and delay = (t4 - t1) - (t3 - t2); the estimate is t
 offset of the sample with the smallest delay, whose error is at most delay / 2.
 
 `handler_start_us` is the function's wall clock when the handler began, for one-way
-latency measurements (`padding` in the payload just makes it larger).
+latency measurements (`padding` in the payload just makes it larger). The exchanges
+are the `compute` phase of the measurement; bytes sent and received count as upload
+and download.
 """
 
 import socket
 import struct
 import time
+
+import faaslab_storage
 
 MAX_REPETITIONS = 100_000
 
@@ -31,8 +35,10 @@ def parse_server(text):
 
 def handler(event):
     start = now_us()
+    m = faaslab_storage.Measurement()
     out = {"handler_start_us": start, "payload_bytes": len(str(event.get("padding", "")))}
     if "server" not in event:
+        out["measurement"] = m.as_dict()
         return out
     server = parse_server(event["server"])
     repetitions = int(event.get("repetitions", 10))
@@ -41,11 +47,11 @@ def handler(event):
         raise ValueError(f"repetitions must be 1..{MAX_REPETITIONS}")
     family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
     samples, lost = [], 0
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+    with m.phase("compute"), socket.socket(family, socket.SOCK_DGRAM) as sock:
         for i in range(repetitions):
             seq = f"{i:08d}".encode()
             t1 = now_us()
-            sock.sendto(seq, server)
+            sock.sendto(m.count("upload", seq), server)
             deadline = time.monotonic() + timeout_s
             while True:
                 left = deadline - time.monotonic()
@@ -59,6 +65,7 @@ def handler(event):
                     lost += 1
                     break
                 t4 = now_us()
+                m.count("download", data)
                 if len(data) >= 24 and data[16:24] == seq:
                     t2, t3 = struct.unpack(">QQ", data[:16])
                     samples.append([t1, t2, t3, t4])
@@ -70,4 +77,5 @@ def handler(event):
         t1, t2, t3, t4 = best
         out["offset_us"] = ((t2 - t1) + (t3 - t4)) / 2
         out["delay_us"] = (t4 - t1) - (t3 - t2)
+    out["measurement"] = m.as_dict()
     return out

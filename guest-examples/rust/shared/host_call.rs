@@ -38,7 +38,13 @@ fn positive(
 #[allow(dead_code)]
 fn parse_config(
     config: &str,
-) -> Result<(serde_json::Value, serde_json::Map<String, serde_json::Value>), String> {
+) -> Result<
+    (
+        serde_json::Value,
+        serde_json::Map<String, serde_json::Value>,
+    ),
+    String,
+> {
     let root: serde_json::Value =
         serde_json::from_str(config).map_err(|e| format!("config: invalid JSON: {e}"))?;
     let exp = match root.get("experiment") {

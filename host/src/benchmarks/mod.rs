@@ -6,13 +6,17 @@ mod storage_inputs;
 
 pub use storage_inputs::BenchmarkStorage;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{Cache, read_json_text, write_atomic};
 use crate::config::InputSize;
-use crate::packaging::hash_files;
+use crate::packaging::{hash_files, list_tree};
+
+/// Directory of the catalog holding files several benchmarks ship (`shared_files`).
+pub const SHARED_DIR: &str = "_shared";
 
 /// Inputs are generated with a fixed seed so every run of a benchmark uses the same data.
 pub const INPUT_SEED: u64 = 42;
@@ -50,6 +54,10 @@ pub struct BenchmarkConfig {
     /// Key-value tables the function uses (faaslab_nosql; docs/benchmarks.md).
     #[serde(default)]
     pub nosql: Option<BenchmarkNoSql>,
+    /// Per language, files of `benchmarks/_shared/<language>/` shipped at the top of
+    /// the function's code (and hashed with it), e.g. `{"python": ["graph_load.py"]}`.
+    #[serde(default)]
+    pub shared_files: BTreeMap<String, Vec<String>>,
 }
 
 /// `nosql` in a benchmark's `config.json`.
@@ -65,12 +73,65 @@ pub struct Benchmark {
     pub id: String,
     pub dir: PathBuf,
     pub config: BenchmarkConfig,
+    /// The catalog's `_shared` directory.
+    pub shared_dir: PathBuf,
 }
 
 impl Benchmark {
     /// Directory holding the function code for a language.
     pub fn code_dir(&self, language: &str) -> PathBuf {
         self.dir.join(language)
+    }
+
+    /// The files of a code package in `language`, as (path in the package, file):
+    /// the code directory's tree, then the shared files the config names, at the top.
+    pub fn sources(&self, language: &str) -> Result<Vec<(String, PathBuf)>, BenchmarkError> {
+        let code_dir = self.code_dir(language);
+        let mut files = list_tree(&code_dir).map_err(|e| BenchmarkError::BadDefinition {
+            path: code_dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        for name in self.config.shared_files.get(language).into_iter().flatten() {
+            let file = shared_file(&self.shared_dir, language, name)
+                .map_err(|message| self.bad_config(message))?;
+            if files.iter().any(|(rel, _)| rel == name) {
+                return Err(self.bad_config(format!(
+                    "shared_files.{language}: `{name}` is also in {}",
+                    code_dir.display()
+                )));
+            }
+            files.push((name.clone(), file));
+        }
+        Ok(files)
+    }
+
+    fn bad_config(&self, message: String) -> BenchmarkError {
+        BenchmarkError::BadDefinition {
+            path: self.dir.join("config.json").display().to_string(),
+            message,
+        }
+    }
+}
+
+/// `<shared_dir>/<language>/<name>`, if `name` is a plain relative path to a file there.
+fn shared_file(shared_dir: &Path, language: &str, name: &str) -> Result<PathBuf, String> {
+    let plain = !name.is_empty()
+        && Path::new(name)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !plain {
+        return Err(format!(
+            "shared_files.{language}: `{name}` is not a relative path inside {SHARED_DIR}/{language}"
+        ));
+    }
+    let file = shared_dir.join(language).join(name);
+    if file.is_file() {
+        Ok(file)
+    } else {
+        Err(format!(
+            "shared_files.{language}: `{name}` does not exist ({} is not a file)",
+            file.display()
+        ))
     }
 }
 
@@ -149,14 +210,31 @@ impl Catalog {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-        let config = serde_json::from_str(&text).map_err(|e| BenchmarkError::BadDefinition {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let config: BenchmarkConfig =
+            serde_json::from_str(&text).map_err(|e| BenchmarkError::BadDefinition {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+        let shared_dir = self.root.join(SHARED_DIR);
+        for (language, names) in &config.shared_files {
+            let bad = |message| BenchmarkError::BadDefinition {
+                path: path.display().to_string(),
+                message,
+            };
+            if !config.languages.contains(language) {
+                return Err(bad(format!(
+                    "shared_files: `{language}` is not one of the benchmark's languages"
+                )));
+            }
+            for name in names {
+                shared_file(&shared_dir, language, name).map_err(bad)?;
+            }
+        }
         Ok(Benchmark {
             id: id.to_string(),
             dir,
             config,
+            shared_dir,
         })
     }
 

@@ -1,20 +1,26 @@
 //! Servers the host runs for benchmarks that talk to the network, so nothing leaves
 //! the machine: `reply-server` (040.server-reply: answers each line `<text>` with
 //! `faaslab-reply <text>`) and `http-origin` (120.uploader: `GET /bytes/<n>/<seed>`
-//! returns `n` bytes of sha256("<seed>:0") ‖ sha256("<seed>:1") ‖ …). A benchmark names
-//! the ones it needs in `config.json` (`host_services`); its generator writes
-//! `${reply-server}` (`ip:port`) or `${http-origin}` (`http://ip:port`) in the payload
-//! and [`HostServices::substitute`] puts the addresses in.
+//! returns `n` bytes of sha256("<seed>:0") ‖ sha256("<seed>:1") ‖ …), and two UDP
+//! endpoints of `netprobe`: `udp-echo` (020.network-benchmark: each datagram sent
+//! back unchanged) and `udp-timestamp` (030.clock-synchronization: host receive and
+//! send times, then the datagram). A benchmark names the ones it needs in
+//! `config.json` (`host_services`); its generator writes `${reply-server}`,
+//! `${udp-echo}`, `${udp-timestamp}` (`ip:port`) or `${http-origin}` (`http://ip:port`)
+//! in the payload and [`HostServices::vars`] gives the addresses to put in.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+use crate::netprobe::{ProbeLimits, ReplyMode, UdpEndpoint};
+
 /// Services this host provides.
-pub const PROVIDED: &[&str] = &["reply-server", "http-origin"];
+pub const PROVIDED: &[&str] = &["reply-server", "http-origin", "udp-echo", "udp-timestamp"];
 
 /// Largest body the origin serves, bytes.
 const MAX_ORIGIN_BYTES: u64 = 256 * 1024 * 1024;
@@ -27,13 +33,18 @@ const MAX_LINE: usize = 8 * 1024;
 pub struct HostServices {
     reply: SocketAddr,
     origin: SocketAddr,
+    udp_echo: UdpEndpoint,
+    udp_timestamp: UdpEndpoint,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl HostServices {
-    /// Start both services on `ip` (loopback for local processes; an address
+    /// Start every service on `ip` (loopback for local processes; an address
     /// containers can reach for local-docker).
     pub async fn start(ip: IpAddr) -> std::io::Result<Self> {
+        let udp = |mode| UdpEndpoint::start(ip, mode, ProbeLimits::default(), Instant::now());
+        let udp_echo = udp(ReplyMode::Echo).await?;
+        let udp_timestamp = udp(ReplyMode::Timestamp).await?;
         let reply = TcpListener::bind((ip, 0)).await?;
         let origin = TcpListener::bind((ip, 0)).await?;
         let (reply_addr, origin_addr) = (reply.local_addr()?, origin.local_addr()?);
@@ -44,6 +55,8 @@ impl HostServices {
         Ok(Self {
             reply: reply_addr,
             origin: origin_addr,
+            udp_echo,
+            udp_timestamp,
             tasks,
         })
     }
@@ -53,6 +66,11 @@ impl HostServices {
         vec![
             ("${reply-server}".into(), self.reply.to_string()),
             ("${http-origin}".into(), format!("http://{}", self.origin)),
+            ("${udp-echo}".into(), self.udp_echo.local_addr().to_string()),
+            (
+                "${udp-timestamp}".into(),
+                self.udp_timestamp.local_addr().to_string(),
+            ),
         ]
     }
 }

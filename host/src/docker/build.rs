@@ -7,7 +7,7 @@
 //! wrapper, requirements and the build image id; an unchanged benchmark is never rebuilt.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
@@ -20,8 +20,7 @@ use sha2::{Digest, Sha256};
 use super::images::tail;
 use super::{DockerError, LABEL_MANAGED, LABEL_PURPOSE, LABEL_VERSION};
 use crate::packaging::{
-    CodePackage, WrapperFile, has_requirements, hash_files, list_tree, move_into_place,
-    stage_sources,
+    CodePackage, WrapperFile, has_requirements, hash_files, move_into_place, stage_sources,
 };
 use crate::providers::{ProviderError, ProviderResult};
 
@@ -54,15 +53,13 @@ pub fn package_hash(
 pub async fn python_package_in_container(
     build: &BuildImage<'_>,
     benchmark: &str,
-    code_dir: &Path,
+    sources: &[(String, PathBuf)],
     wrapper: &[WrapperFile],
     packages_dir: &Path,
     force_rebuild: bool,
 ) -> ProviderResult<CodePackage> {
-    let sources = list_tree(code_dir)
-        .map_err(|e| ProviderError::io(format!("reading {}", code_dir.display()), e))?;
-    let hash = package_hash(&sources, wrapper, build.image_id)
-        .map_err(|e| ProviderError::io(format!("hashing {}", code_dir.display()), e))?;
+    let hash = package_hash(sources, wrapper, build.image_id)
+        .map_err(|e| ProviderError::io(format!("hashing the sources of {benchmark}"), e))?;
     let location = packages_dir.join(&hash);
     let package = |built| CodePackage {
         benchmark: benchmark.to_string(),
@@ -77,7 +74,7 @@ pub async fn python_package_in_container(
         .map_err(|e| ProviderError::io(format!("creating {}", packages_dir.display()), e))?;
     let tmp = packages_dir.join(format!(".build-{}", uuid::Uuid::new_v4().simple()));
     let result = async {
-        let requirements = stage_sources(&tmp, &sources, wrapper)?;
+        let requirements = stage_sources(&tmp, sources, wrapper)?;
         if has_requirements(&requirements) {
             install_requirements(build, &tmp).await?;
         }

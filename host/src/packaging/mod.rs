@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::benchmarks::Benchmark;
 use crate::providers::{ProviderError, ProviderResult};
 
 /// A built code package.
@@ -101,25 +102,34 @@ pub struct WrapperFile {
     pub content: &'static [u8],
 }
 
-/// Build (or find in `packages_dir`) the package of a Python benchmark: its code dir
-/// under `function/`, the wrapper files at the top, requirements installed into
-/// `deps/`. Concurrent builders of the same hash are safe: each builds in its own
-/// temp dir and the first rename wins.
+/// The files of `benchmark`'s package in `language` (its code directory and the shared
+/// files its config names; `Benchmark::sources`).
+pub fn package_sources(
+    benchmark: &Benchmark,
+    language: &str,
+) -> ProviderResult<Vec<(String, PathBuf)>> {
+    benchmark
+        .sources(language)
+        .map_err(|e| ProviderError::Invalid(e.to_string()))
+}
+
+/// Build (or find in `packages_dir`) the package of a Python benchmark: its sources
+/// (`package_sources`) under `function/`, the wrapper files at the top, requirements
+/// installed into `deps/`. Concurrent builders of the same hash are safe: each builds
+/// in its own temp dir and the first rename wins.
 pub async fn python_package(
     benchmark: &str,
-    code_dir: &Path,
+    sources: &[(String, PathBuf)],
     wrapper: &[WrapperFile],
     packages_dir: &Path,
     python: &str,
     force_rebuild: bool,
 ) -> ProviderResult<CodePackage> {
-    let sources = list_tree(code_dir)
-        .map_err(|e| ProviderError::io(format!("reading {}", code_dir.display()), e))?;
     let mut h = Sha256::new();
     h.update(b"faaslab-python-package-v1");
     h.update(
-        hash_files(&sources)
-            .map_err(|e| ProviderError::io(format!("hashing {}", code_dir.display()), e))?,
+        hash_files(sources)
+            .map_err(|e| ProviderError::io(format!("hashing the sources of {benchmark}"), e))?,
     );
     for w in wrapper {
         h.update(w.name.as_bytes());
@@ -148,7 +158,7 @@ pub async fn python_package(
         }
     }
     let tmp = packages_dir.join(format!(".build-{}", uuid::Uuid::new_v4().simple()));
-    let result = build_into(&tmp, &sources, wrapper, python).await;
+    let result = build_into(&tmp, sources, wrapper, python).await;
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);

@@ -3,7 +3,6 @@
 
 wit_bindgen::generate!({ path: "../../../wit", world: "retry-policy" });
 
-
 pub const MAX_ATTEMPTS: u32 = 5;
 pub const FIRST_DELAY_US: u64 = 10_000;
 pub const MAX_DELAY_US: u64 = 1_000_000;
@@ -53,6 +52,8 @@ mod tests {
             })
             .collect();
         assert_eq!(delays, [10_000, 20_000, 40_000, 80_000]);
-        assert!(matches!(decide(&failed(MAX_ATTEMPTS)), RetryDecision::GiveUp(r) if r.contains("boom")));
+        assert!(
+            matches!(decide(&failed(MAX_ATTEMPTS)), RetryDecision::GiveUp(r) if r.contains("boom"))
+        );
     }
 }

@@ -4,7 +4,6 @@
 
 wit_bindgen::generate!({ path: "../../../wit", world: "sampler" });
 
-
 /// Fewer accepted results than this never end a series.
 pub const MIN_SAMPLE: u64 = 10;
 /// Largest half-width of the median's 95% CI, relative to the median.
@@ -63,13 +62,25 @@ mod tests {
 
     #[test]
     fn waits_for_the_minimum_sample() {
-        assert!(matches!(decide(&summary(3, 100.0, Some(0.0))), SampleDecision::More(7)));
+        assert!(matches!(
+            decide(&summary(3, 100.0, Some(0.0))),
+            SampleDecision::More(7)
+        ));
     }
 
     #[test]
     fn stops_within_two_percent_only() {
-        assert!(matches!(decide(&summary(10, 1000.0, Some(20.0))), SampleDecision::Stop(_)));
-        assert!(matches!(decide(&summary(10, 1000.0, Some(20.5))), SampleDecision::More(1)));
-        assert!(matches!(decide(&summary(50, 1000.0, None)), SampleDecision::More(1)));
+        assert!(matches!(
+            decide(&summary(10, 1000.0, Some(20.0))),
+            SampleDecision::Stop(_)
+        ));
+        assert!(matches!(
+            decide(&summary(10, 1000.0, Some(20.5))),
+            SampleDecision::More(1)
+        ));
+        assert!(matches!(
+            decide(&summary(50, 1000.0, None)),
+            SampleDecision::More(1)
+        ));
     }
 }

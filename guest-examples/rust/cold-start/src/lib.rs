@@ -40,17 +40,38 @@ mod tests {
             function: "f".into(),
             platform: "local-process".into(),
             enforced: 1,
-            previous: Some(ColdStartOutcome { strategy, wait_us: 0, cold }),
+            previous: Some(ColdStartOutcome {
+                strategy,
+                wait_us: 0,
+                cold,
+            }),
         }
     }
 
     #[test]
     fn config_update_first_then_falls_back() {
-        let first = ColdStartRequest { function: "f".into(), platform: "p".into(), enforced: 0, previous: None };
+        let first = ColdStartRequest {
+            function: "f".into(),
+            platform: "p".into(),
+            enforced: 0,
+            previous: None,
+        };
         assert!(matches!(decide(&first), ColdStartPlan::ConfigUpdate));
-        assert!(matches!(decide(&after(ColdStartStrategy::ConfigUpdate, Some(true))), ColdStartPlan::ConfigUpdate));
-        assert!(matches!(decide(&after(ColdStartStrategy::ConfigUpdate, None)), ColdStartPlan::ConfigUpdate));
-        assert!(matches!(decide(&after(ColdStartStrategy::ConfigUpdate, Some(false))), ColdStartPlan::FreshCopy));
-        assert!(matches!(decide(&after(ColdStartStrategy::FreshCopy, Some(false))), ColdStartPlan::Platform));
+        assert!(matches!(
+            decide(&after(ColdStartStrategy::ConfigUpdate, Some(true))),
+            ColdStartPlan::ConfigUpdate
+        ));
+        assert!(matches!(
+            decide(&after(ColdStartStrategy::ConfigUpdate, None)),
+            ColdStartPlan::ConfigUpdate
+        ));
+        assert!(matches!(
+            decide(&after(ColdStartStrategy::ConfigUpdate, Some(false))),
+            ColdStartPlan::FreshCopy
+        ));
+        assert!(matches!(
+            decide(&after(ColdStartStrategy::FreshCopy, Some(false))),
+            ColdStartPlan::Platform
+        ));
     }
 }

@@ -59,7 +59,10 @@ fn perf_cost(config: &Config) -> Result<Value, String> {
                 stats.accepted, config.repetitions, stats.rounds
             );
             if stats.ended_by_sampler {
-                log(Level::Info, &format!("{message}; ended by the run's sampler policy"));
+                log(
+                    Level::Info,
+                    &format!("{message}; ended by the run's sampler policy"),
+                );
             } else if stats.accepted < config.repetitions {
                 let warning = format!("{message}; max_rounds ({}) reached", config.max_rounds);
                 log(Level::Warn, &warning);
@@ -110,7 +113,8 @@ fn run_series(
             // One after another: a batch with concurrency 1 (a sampler policy can end
             // it early, see docs/policies.md).
             Kind::Sequential => {
-                let payloads = vec![payload.to_owned(); (config.repetitions - stats.accepted) as usize];
+                let payloads =
+                    vec![payload.to_owned(); (config.repetitions - stats.accepted) as usize];
                 host("invoke-batch", function.invoke_batch(&payloads, 1))?
             }
         };
@@ -239,7 +243,8 @@ impl Config {
             Some(_) => return Err("experiment: expected an object".into()),
         };
         let field = |key: &str| experiment.get(key).filter(|v| !v.is_null());
-        let number = |key: &str, default: u32| field(key).map_or(Ok(default), |v| positive_u32(v, key));
+        let number =
+            |key: &str, default: u32| field(key).map_or(Ok(default), |v| positive_u32(v, key));
         Ok(Config {
             benchmark: string(&root, "benchmark", None)?,
             input_size: string(&root, "input_size", Some("test"))?,

@@ -388,7 +388,7 @@ impl Provider for AwsProvider {
                 host_python: "python3",
             },
             &benchmark.id,
-            &code_dir,
+            &crate::packaging::package_sources(benchmark, &config.language)?,
             WRAPPER,
             &cache.packages_dir(
                 NAME,

@@ -76,7 +76,8 @@ impl LocalDockerProvider {
     /// The run's storage: containers get how to reach it in their environment, and the
     /// local backend's directory is mounted at the same path. An S3 endpoint on the
     /// host's loopback is given to containers as `host.docker.internal` (the bridge
-    /// gateway): the server must listen on an address the bridge reaches (e.g. 0.0.0.0).
+    /// gateway), and so is a Redis `host:port` of the NoSQL store: the server must
+    /// listen on an address the bridge reaches (e.g. 0.0.0.0).
     pub fn with_storage(mut self, storage: Arc<Storage>) -> Self {
         let env: Vec<(String, String)> = storage
             .function_env()
@@ -84,6 +85,10 @@ impl LocalDockerProvider {
             .map(|(k, v)| match k.as_str() {
                 "FAASLAB_STORAGE_ENDPOINT" => {
                     let v = endpoint_for_containers(&v);
+                    (k, v)
+                }
+                "FAASLAB_NOSQL_REDIS" => {
+                    let v = address_for_containers(&v);
                     (k, v)
                 }
                 _ => (k, v),
@@ -242,6 +247,12 @@ fn endpoint_for_containers(endpoint: &str) -> String {
     }
 }
 
+/// `host:port` with a loopback host replaced by the name containers have for the host.
+fn address_for_containers(address: &str) -> String {
+    let url = endpoint_for_containers(&format!("tcp://{address}"));
+    url.strip_prefix("tcp://").unwrap_or(&url).to_string()
+}
+
 #[async_trait]
 impl Provider for LocalDockerProvider {
     fn name(&self) -> &'static str {
@@ -282,7 +293,7 @@ impl Provider for LocalDockerProvider {
                 host_python: "python3",
             },
             &benchmark.id,
-            &code_dir,
+            &crate::packaging::package_sources(benchmark, &config.language)?,
             super::local_process::WRAPPER,
             &cache.packages_dir(NAME, &benchmark.id),
             force_rebuild,
@@ -431,6 +442,16 @@ impl Provider for LocalDockerProvider {
 #[cfg(test)]
 mod endpoint_tests {
     use super::endpoint_for_containers as f;
+
+    #[test]
+    fn loopback_addresses_name_the_host_gateway() {
+        let f = super::address_for_containers;
+        assert_eq!(f("127.0.0.1:6379"), "host.docker.internal:6379");
+        assert_eq!(f("localhost:6380"), "host.docker.internal:6380");
+        assert_eq!(f("[::1]:6379"), "host.docker.internal:6379");
+        assert_eq!(f("10.1.2.3:6379"), "10.1.2.3:6379");
+        assert_eq!(f("redis.example:6379"), "redis.example:6379");
+    }
 
     #[test]
     fn loopback_endpoints_name_the_host_gateway() {

@@ -127,7 +127,7 @@ impl Provider for LocalProcessProvider {
         }
         python_package(
             &benchmark.id,
-            &code_dir,
+            &crate::packaging::package_sources(benchmark, &config.language)?,
             WRAPPER,
             &cache.packages_dir(NAME, &benchmark.id),
             &self.settings.python.display().to_string(),

@@ -1,7 +1,7 @@
 """Reads the graph text of the 50x benchmarks (`n m`, then `u v weight`) into igraph.
 
-The same file in 501, 502 and 503: a code package holds only its benchmark's own
-directory."""
+Shared by 501, 502 and 503: each names it in `shared_files` of its config.json, and
+it is shipped at the top of their code packages (and hashed with them)."""
 
 import faaslab_storage
 import igraph
