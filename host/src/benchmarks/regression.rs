@@ -2,7 +2,7 @@
 //! validate every benchmark in every language it declares, on each platform asked
 //! for; a table of verdicts, and whether all passed.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -108,20 +108,7 @@ pub async fn run_regression(opts: &RegressionOptions) -> anyhow::Result<Vec<Regr
         .with_context(|| format!("creating {}", opts.output_dir.display()))?;
     let mut rows = Vec::new();
     for platform in &platforms {
-        let services_ip = match (platform.as_str(), opts.container_services_ip) {
-            ("local-process", _) => Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-            (_, Some(ip)) => Some(ip),
-            ("local-docker", None) => bridge_gateway().await,
-            _ => None,
-        };
-        let services = match services_ip {
-            Some(ip) => Some(
-                HostServices::start(ip)
-                    .await
-                    .with_context(|| format!("starting the host services on {ip}"))?,
-            ),
-            None => None,
-        };
+        let services = HostServices::start_for(platform, opts.container_services_ip).await?;
         for b in &benchmarks {
             for language in &b.config.languages {
                 let row = match skip_reason(b, language, platform, services.is_some()) {
@@ -157,33 +144,6 @@ pub async fn run_regression(opts: &RegressionOptions) -> anyhow::Result<Vec<Regr
 /// label `<benchmark>-<language>-<platform>` (its run directory is `<output>/<label>`).
 pub fn payload_file(output_dir: &Path, label: &str) -> PathBuf {
     output_dir.join(format!("{label}.payload.json"))
-}
-
-/// The host's address on Docker's default bridge network, which containers on it
-/// reach: the IPAM gateway, or (when the engine does not say) the subnet's first
-/// address — used only if this host can bind it, i.e. it is really one of ours.
-async fn bridge_gateway() -> Option<IpAddr> {
-    let docker = crate::docker::connect().await.ok()?;
-    let network = docker
-        .inspect_network(
-            "bridge",
-            None::<bollard::query_parameters::InspectNetworkOptions>,
-        )
-        .await
-        .ok()?;
-    let config = network.ipam?.config?;
-    let gateway = config
-        .iter()
-        .find_map(|c| c.gateway.as_deref()?.parse().ok());
-    let first = || {
-        config.iter().find_map(|c| {
-            let (net, _) = c.subnet.as_deref()?.split_once('/')?;
-            let net: Ipv4Addr = net.parse().ok()?;
-            Some(IpAddr::V4(Ipv4Addr::from(u32::from(net) + 1)))
-        })
-    };
-    let ip = gateway.or_else(first)?;
-    std::net::TcpListener::bind((ip, 0)).ok().map(|_| ip)
 }
 
 fn base_config(path: Option<&Path>) -> anyhow::Result<serde_json::Value> {

@@ -9,7 +9,9 @@
 //! `${udp-echo}`, `${udp-timestamp}` (`ip:port`) or `${http-origin}` (`http://ip:port`)
 //! in the payload and [`HostServices::vars`] gives the addresses to put in.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use anyhow::Context;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
@@ -61,6 +63,26 @@ impl HostServices {
         })
     }
 
+    /// The services for functions on `platform`: on loopback for local-process, on
+    /// `container_ip` or else Docker's bridge gateway for local-docker; `None` where
+    /// the platform's functions cannot reach this host.
+    pub async fn start_for(
+        platform: &str,
+        container_ip: Option<IpAddr>,
+    ) -> anyhow::Result<Option<Self>> {
+        let ip = match (platform, container_ip) {
+            ("local-process", _) => Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            (_, Some(ip)) => Some(ip),
+            ("local-docker", None) => bridge_gateway().await,
+            _ => None,
+        };
+        let Some(ip) = ip else { return Ok(None) };
+        let services = Self::start(ip)
+            .await
+            .with_context(|| format!("starting the host services on {ip}"))?;
+        Ok(Some(services))
+    }
+
     /// The placeholders and their values (for `InvokeOptions::payload_vars`).
     pub fn vars(&self) -> Vec<(String, String)> {
         vec![
@@ -73,6 +95,33 @@ impl HostServices {
             ),
         ]
     }
+}
+
+/// The host's address on Docker's default bridge network, which containers on it
+/// reach: the IPAM gateway, or (when the engine does not say) the subnet's first
+/// address — used only if this host can bind it, i.e. it is really one of ours.
+async fn bridge_gateway() -> Option<IpAddr> {
+    let docker = crate::docker::connect().await.ok()?;
+    let network = docker
+        .inspect_network(
+            "bridge",
+            None::<bollard::query_parameters::InspectNetworkOptions>,
+        )
+        .await
+        .ok()?;
+    let config = network.ipam?.config?;
+    let gateway = config
+        .iter()
+        .find_map(|c| c.gateway.as_deref()?.parse().ok());
+    let first = || {
+        config.iter().find_map(|c| {
+            let (net, _) = c.subnet.as_deref()?.split_once('/')?;
+            let net: Ipv4Addr = net.parse().ok()?;
+            Some(IpAddr::V4(Ipv4Addr::from(u32::from(net) + 1)))
+        })
+    };
+    let ip = gateway.or_else(first)?;
+    std::net::TcpListener::bind((ip, 0)).ok().map(|_| ip)
 }
 
 impl Drop for HostServices {

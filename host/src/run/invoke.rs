@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::session::{Session, SessionOptions};
 use crate::benchmarks::Validation;
+use crate::benchmarks::services::HostServices;
 use crate::config::InputSize;
 use crate::driver::{BatchTarget, run_batch};
 use crate::measure::{DeploymentInfo, RunStatus, RunSummary, ScriptInfo};
@@ -75,9 +76,23 @@ pub async fn invoke_benchmark(
                 .await?
         }
     };
+    // A benchmark that talks to host services gets them for this run, unless the
+    // caller (regression) already runs them and passed their addresses.
+    let services = match (
+        bench.config.host_services.is_empty(),
+        opts.payload_vars.is_empty(),
+    ) {
+        (false, true) => HostServices::start_for(ctx.provider.name(), None).await?,
+        _ => None,
+    };
+    let vars = services
+        .as_ref()
+        .map(HostServices::vars)
+        .unwrap_or_default();
     let payload = opts
         .payload_vars
         .iter()
+        .chain(&vars)
         .fold(payload, |p, (var, value)| p.replace(var, value));
     let deployment = get_function(
         ctx.provider.as_ref(),
