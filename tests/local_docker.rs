@@ -97,6 +97,7 @@ fn invoke(benchmark: &str, n: u32, memory: Option<u32>, payload: Option<&str>) -
         memory_mb: memory,
         payload: payload.map(str::to_string),
         cold: false,
+        language: None,
         payload_vars: Vec::new(),
     }
 }

@@ -315,6 +315,7 @@ async fn local_process() {
         memory_mb: None,
         payload: Some(r#"{"sleep": 0}"#.into()),
         cold,
+        language: None,
         payload_vars: Vec::new(),
     };
     let mut init = Vec::new();

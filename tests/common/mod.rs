@@ -143,3 +143,24 @@ pub fn error_line(stderr: &str) -> String {
     assert_eq!(errors.len(), 1, "expected one error line in: {stderr}");
     errors[0].to_string()
 }
+
+/// `output` with the value at JSON `pointer` made wrong: numbers grow by 1, strings get
+/// a character, lists lose their last element (for checking that validators reject).
+pub fn corrupt_at(benchmark: &str, output: &str, pointer: &str) -> String {
+    use serde_json::{Value, json};
+    let mut v: Value = serde_json::from_str(output).unwrap();
+    let target = v
+        .pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("{benchmark}: output has no {pointer}: {output}"));
+    *target = match target.take() {
+        Value::Number(n) if n.is_u64() => json!(n.as_u64().unwrap() + 1),
+        Value::Number(n) => json!(n.as_f64().unwrap() + 1.0),
+        Value::String(s) => json!(format!("{s}x")),
+        Value::Array(mut a) => {
+            assert!(a.pop().is_some(), "{benchmark}: {pointer} is empty");
+            Value::Array(a)
+        }
+        other => panic!("{benchmark}: cannot corrupt {other}"),
+    };
+    v.to_string()
+}

@@ -14,9 +14,6 @@ use crate::config::{EMBEDDED_DEFAULT, InputSize, RunConfig};
 use crate::measure::{ExecutionRecord, read_all};
 use crate::run::{InvokeOptions, SessionOptions, invoke_benchmark};
 
-/// Languages the local platforms can run.
-const RUNTIMES: &[&str] = &["python"];
-
 pub struct RegressionOptions {
     pub size: InputSize,
     /// Platforms to test [empty: the config's platform].
@@ -175,7 +172,7 @@ fn skip_reason(b: &Benchmark, language: &str, platform: &str, services: bool) ->
             b.config.host_services.join(", ")
         ));
     }
-    if !RUNTIMES.contains(&language) {
+    if !crate::providers::local_process::LANGUAGES.contains(&language) {
         return Some(format!("no {language} runtime on {platform}"));
     }
     if platform == "local-process"
@@ -251,6 +248,7 @@ async fn check_one(
             memory_mb: None,
             payload: None,
             cold: true,
+            language: None,
             payload_vars: services.map(HostServices::vars).unwrap_or_default(),
         };
         let report = invoke_benchmark(&invoke, &session).await?;

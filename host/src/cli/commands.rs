@@ -129,6 +129,7 @@ pub async fn dispatch(cli: Cli, process_start: Instant) -> anyhow::Result<ExitCo
                 memory_mb: args.memory,
                 payload: args.payload,
                 cold: args.cold,
+                language: args.language,
                 payload_vars: Vec::new(),
             };
             let report = invoke_benchmark(&invoke, &opts).await?;

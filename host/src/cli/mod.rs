@@ -273,6 +273,10 @@ pub struct InvokeArgs {
     /// Enforce a cold start before invoking.
     #[arg(long)]
     pub cold: bool,
+    /// Language of the function (python, nodejs) [default: the config's
+    /// `function.language`].
+    #[arg(long)]
+    pub language: Option<String>,
     #[command(flatten)]
     pub run: RunArgs,
 }

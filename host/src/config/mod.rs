@@ -139,6 +139,9 @@ pub struct LocalProcessConfig {
     /// Python interpreter that runs function instances.
     #[serde(default = "default_python")]
     pub python: String,
+    /// Node.js binary that runs nodejs function instances.
+    #[serde(default = "default_node")]
+    pub node: String,
     /// Most instances one function may run at once.
     #[serde(default = "default_max_instances")]
     pub max_instances: u32,
@@ -154,6 +157,7 @@ impl Default for LocalProcessConfig {
     fn default() -> Self {
         Self {
             python: default_python(),
+            node: default_node(),
             max_instances: default_max_instances(),
             ready_timeout_s: default_ready_timeout(),
             idle_timeout_s: None,
@@ -175,6 +179,9 @@ fn empty_object() -> serde_json::Value {
 }
 fn default_python() -> String {
     "python3".into()
+}
+fn default_node() -> String {
+    "node".into()
 }
 fn default_max_instances() -> u32 {
     64

@@ -33,14 +33,15 @@ pub struct BuildImage<'a> {
     pub host_python: &'a str,
 }
 
-/// The package hash: sources (requirements included), wrapper, build image id.
+/// The package hash: language, sources (requirements included), wrapper, build image id.
 pub fn package_hash(
+    language: &str,
     sources: &[(String, std::path::PathBuf)],
     wrapper: &[WrapperFile],
     build_image_id: &str,
 ) -> std::io::Result<String> {
     let mut h = Sha256::new();
-    h.update(b"faaslab-docker-python-package-v1");
+    h.update(format!("faaslab-docker-{language}-package-v1"));
     h.update(hash_files(sources)?);
     for w in wrapper {
         h.update(w.name.as_bytes());
@@ -50,7 +51,10 @@ pub fn package_hash(
     Ok(hex::encode(h.finalize()))
 }
 
-pub async fn python_package_in_container(
+/// The package of a benchmark in `language`; only Python has dependencies to install
+/// (Node.js functions use the standard library only).
+pub async fn package_in_container(
+    language: &str,
     build: &BuildImage<'_>,
     benchmark: &str,
     sources: &[(String, PathBuf)],
@@ -58,7 +62,7 @@ pub async fn python_package_in_container(
     packages_dir: &Path,
     force_rebuild: bool,
 ) -> ProviderResult<CodePackage> {
-    let hash = package_hash(sources, wrapper, build.image_id)
+    let hash = package_hash(language, sources, wrapper, build.image_id)
         .map_err(|e| ProviderError::io(format!("hashing the sources of {benchmark}"), e))?;
     let location = packages_dir.join(&hash);
     let package = |built| CodePackage {
@@ -75,7 +79,7 @@ pub async fn python_package_in_container(
     let tmp = packages_dir.join(format!(".build-{}", uuid::Uuid::new_v4().simple()));
     let result = async {
         let requirements = stage_sources(&tmp, sources, wrapper)?;
-        if has_requirements(&requirements) {
+        if language == "python" && has_requirements(&requirements) {
             install_requirements(build, &tmp).await?;
         }
         Ok::<_, ProviderError>(())

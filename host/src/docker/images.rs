@@ -22,8 +22,10 @@ use crate::config::LocalDockerConfig;
 
 /// Bump when the way images are made changes.
 const RECIPE_VERSION: &str = "faaslab-python-images-v1";
-/// Packages debootstrap adds to the minimal Debian.
-const PACKAGES: &str = "python3,python3-pip,ffmpeg";
+/// Packages debootstrap adds to the minimal Debian: the Python and Node.js runtimes of
+/// functions (Debian's nodejs; no npm: Node functions use the standard library only),
+/// pip for Python requirements, ffmpeg for the media benchmarks.
+const PACKAGES: &str = "python3,python3-pip,nodejs,ffmpeg";
 
 /// Where the base comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,11 +208,15 @@ pub async fn build(
         }
     }
     for (image, purpose, check) in [
-        (&set.run, "run", "import sys; print(sys.version)"),
+        (
+            &set.run,
+            "run",
+            "python3 -c 'import sys; print(sys.version)' && node --version",
+        ),
         (
             &set.build,
             "build",
-            "import pip, sys; print(sys.version, pip.__version__)",
+            "python3 -c 'import pip, sys; print(sys.version, pip.__version__)'",
         ),
     ] {
         if !force && recipe_of(docker, image).await?.as_deref() == Some(&set.recipe) {
@@ -380,7 +386,7 @@ async fn commit_on_top(
             None::<CreateContainerOptions>,
             ContainerCreateBody {
                 image: Some(set.base.clone()),
-                cmd: Some(vec!["python3".into(), "-c".into(), check.into()]),
+                cmd: Some(vec!["sh".into(), "-c".into(), check.into()]),
                 labels: Some(label_map),
                 ..Default::default()
             },
@@ -407,9 +413,13 @@ async fn commit_on_top(
         }
         if code != 0 {
             return Err(DockerError::Failed(format!(
-                "{} fails `python3 -c {check:?}` (exit {code}): it needs python3{}",
+                "{} fails `{check}` (exit {code}): it needs python3{}",
                 set.base,
-                if purpose == "build" { " and pip" } else { "" }
+                if purpose == "build" {
+                    " and pip"
+                } else {
+                    " and node"
+                }
             )));
         }
         let (repo, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));

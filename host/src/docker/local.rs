@@ -103,6 +103,8 @@ pub async fn start(opts: StartOptions<'_>) -> anyhow::Result<StartFile> {
             opts.cache,
         )
         .await?;
+    let runtime = crate::providers::local_process::Runtime::of(&fc.language)
+        .with_context(|| format!("function.language: no local runtime for `{}`", fc.language))?;
     let mut endpoints = Vec::new();
     let addressing = match opts.config.platforms.local_docker.address.as_str() {
         "ip" => Addressing::Ip,
@@ -118,6 +120,7 @@ pub async fn start(opts: StartOptions<'_>) -> anyhow::Result<StartFile> {
             provider.docker(),
             ContainerSpec {
                 instance_id,
+                runtime,
                 image: provider.run_image(),
                 package_dir: &package.location,
                 memory_mb: fc.memory_mb,

@@ -113,11 +113,14 @@ pub fn package_sources(
         .map_err(|e| ProviderError::Invalid(e.to_string()))
 }
 
-/// Build (or find in `packages_dir`) the package of a Python benchmark: its sources
-/// (`package_sources`) under `function/`, the wrapper files at the top, requirements
-/// installed into `deps/`. Concurrent builders of the same hash are safe: each builds
-/// in its own temp dir and the first rename wins.
-pub async fn python_package(
+/// Build (or find in `packages_dir`) the package of a benchmark in `language`: its
+/// sources (`package_sources`) under `function/`, the wrapper files (the language's
+/// server and clients) at the top; for Python, requirements installed into `deps/`
+/// with `python`'s pip (Node.js functions use the standard library only: nothing is
+/// installed). The hash covers the language, sources and wrapper. Concurrent builders
+/// of the same hash are safe: each builds in its own temp dir and the first rename wins.
+pub async fn code_package(
+    language: &str,
     benchmark: &str,
     sources: &[(String, PathBuf)],
     wrapper: &[WrapperFile],
@@ -126,7 +129,7 @@ pub async fn python_package(
     force_rebuild: bool,
 ) -> ProviderResult<CodePackage> {
     let mut h = Sha256::new();
-    h.update(b"faaslab-python-package-v1");
+    h.update(format!("faaslab-{language}-package-v1"));
     h.update(
         hash_files(sources)
             .map_err(|e| ProviderError::io(format!("hashing the sources of {benchmark}"), e))?,
@@ -158,7 +161,8 @@ pub async fn python_package(
         }
     }
     let tmp = packages_dir.join(format!(".build-{}", uuid::Uuid::new_v4().simple()));
-    let result = build_into(&tmp, sources, wrapper, python).await;
+    let pip = (language == "python").then_some(python);
+    let result = build_into(&tmp, sources, wrapper, pip).await;
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
@@ -208,7 +212,11 @@ pub fn stage_sources(
         std::fs::copy(src, &dst).map_err(|e| io("copying sources", e))?;
     }
     for w in wrapper {
-        std::fs::write(dir.join(w.name), w.content).map_err(|e| io("writing the wrapper", e))?;
+        let dst = dir.join(w.name);
+        if let Some(parent) = dst.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io("creating directories", e))?;
+        }
+        std::fs::write(dst, w.content).map_err(|e| io("writing the wrapper", e))?;
     }
     Ok(function_dir.join("requirements.txt"))
 }
@@ -227,11 +235,13 @@ async fn build_into(
     dir: &Path,
     sources: &[(String, PathBuf)],
     wrapper: &[WrapperFile],
-    python: &str,
+    pip: Option<&str>,
 ) -> ProviderResult<()> {
     let io = |what: &str, e| ProviderError::io(format!("{what} in {}", dir.display()), e);
     let requirements = stage_sources(dir, sources, wrapper)?;
-    if has_requirements(&requirements) {
+    if let Some(python) = pip
+        && has_requirements(&requirements)
+    {
         let log = dir.join("build.log");
         let out = tokio::process::Command::new(python)
             .args(["-m", "pip", "install", "--quiet", "--no-input", "--target"])
@@ -255,4 +265,85 @@ async fn build_into(
         }
     }
     write_package_manifest(dir).map_err(|e| io("writing the package manifest", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WRAPPER: &[WrapperFile] = &[
+        WrapperFile {
+            name: "faaslab_server.js",
+            content: b"// server",
+        },
+        WrapperFile {
+            name: "node_modules/helper.js",
+            content: b"// helper",
+        },
+    ];
+
+    async fn package(code: &Path, packages: &Path) -> CodePackage {
+        code_package(
+            "nodejs",
+            "010.sleep",
+            code,
+            WRAPPER,
+            packages,
+            "python3",
+            false,
+        )
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_nodejs_package_is_rehashed_when_a_source_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let code = dir.path().join("nodejs");
+        std::fs::create_dir_all(code.join("lib")).unwrap();
+        std::fs::write(code.join("function.js"), "exports.handler = () => 1;\n").unwrap();
+        std::fs::write(code.join("lib/util.js"), "module.exports = 1;\n").unwrap();
+        let packages = dir.path().join("packages");
+        let first = package(&code, &packages).await;
+        assert!(first.built);
+        // The layout a Node server expects; nothing installed.
+        for file in [
+            "function/function.js",
+            "function/lib/util.js",
+            "faaslab_server.js",
+            "node_modules/helper.js",
+        ] {
+            assert!(first.location.join(file).is_file(), "{file}");
+        }
+        assert!(!first.location.join("deps").exists());
+        let again = package(&code, &packages).await;
+        assert_eq!(
+            (again.hash.as_str(), again.built),
+            (first.hash.as_str(), false)
+        );
+
+        std::fs::write(code.join("lib/util.js"), "module.exports = 2;\n").unwrap();
+        let changed = package(&code, &packages).await;
+        assert_ne!(
+            changed.hash, first.hash,
+            "a changed nodejs file changes the hash"
+        );
+        assert!(changed.built);
+        let text = std::fs::read_to_string(changed.location.join("function/lib/util.js")).unwrap();
+        assert_eq!(text, "module.exports = 2;\n");
+
+        // The same sources packaged as another language are another package.
+        let python = code_package(
+            "python",
+            "010.sleep",
+            &code,
+            WRAPPER,
+            &packages,
+            "python3",
+            false,
+        )
+        .await
+        .unwrap();
+        assert_ne!(python.hash, changed.hash);
+    }
 }

@@ -43,12 +43,14 @@ impl FunctionConfig {
         if !(1..=900).contains(&self.timeout_s) {
             return Err(("timeout_s", "must be between 1 and 900 seconds".into()));
         }
-        if self.language != "python" {
+        let supported = crate::providers::local_process::LANGUAGES;
+        if !supported.contains(&self.language.as_str()) {
             return Err((
                 "language",
                 format!(
-                    "unsupported language `{}` (supported: python)",
-                    self.language
+                    "unsupported language `{}` (supported: {})",
+                    self.language,
+                    supported.join(", ")
                 ),
             ));
         }

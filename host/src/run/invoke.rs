@@ -24,6 +24,8 @@ pub struct InvokeOptions {
     /// Replaces the generated payload.
     pub payload: Option<String>,
     pub cold: bool,
+    /// Language of the function [None: the config's `function.language`].
+    pub language: Option<String>,
     /// Placeholders replaced in the payload, e.g. the address of a host service
     /// (`benchmarks::services`).
     pub payload_vars: Vec<(String, String)>,
@@ -55,9 +57,17 @@ pub async fn invoke_benchmark(
     if let Some(m) = opts.memory_mb {
         config.memory_mb = m;
     }
-    config
-        .validate()
-        .map_err(|(field, msg)| anyhow::anyhow!("--memory: function.{field}: {msg}"))?;
+    if let Some(language) = &opts.language {
+        config.language = language.clone();
+    }
+    config.validate().map_err(|(field, msg)| {
+        let flag = if field == "language" {
+            "--language"
+        } else {
+            "--memory"
+        };
+        anyhow::anyhow!("{flag}: function.{field}: {msg}")
+    })?;
     let python = ctx.config.platforms.local_process.python.clone();
     let payload = match &opts.payload {
         Some(p) => {

@@ -371,6 +371,12 @@ impl Provider for AwsProvider {
         cache: &Cache,
         force_rebuild: bool,
     ) -> ProviderResult<CodePackage> {
+        if config.language != "python" {
+            return Err(ProviderError::Unsupported(format!(
+                "{NAME} packages python functions only, not {}",
+                config.language
+            )));
+        }
         let code_dir = benchmark.code_dir(&config.language);
         if !code_dir.is_dir() {
             return Err(ProviderError::NotFound(format!(
@@ -380,7 +386,8 @@ impl Provider for AwsProvider {
         }
         images::require(&self.docker, &self.images, true).await?;
         let image_id = images::image_id(&self.docker, &self.images.build).await?;
-        let package = docker::build::python_package_in_container(
+        let package = docker::build::package_in_container(
+            "python",
             &docker::build::BuildImage {
                 docker: &self.docker,
                 image: &self.images.build,

@@ -19,6 +19,7 @@ use futures_util::StreamExt;
 
 use crate::docker::{LABEL_FUNCTION, LABEL_MANAGED, LABEL_PURPOSE, LABEL_SESSION, LABEL_VERSION};
 use crate::providers::http_client::{HttpConnection, HttpError, HttpReply};
+use crate::providers::local_process::Runtime;
 
 /// How containers name the host (Docker's `host-gateway`).
 pub const HOST_ALIAS: &str = "host.docker.internal";
@@ -37,6 +38,8 @@ pub enum Addressing {
 
 pub struct ContainerSpec<'a> {
     pub instance_id: String,
+    /// The function's language runtime: which server the container runs.
+    pub runtime: Runtime,
     pub image: &'a str,
     pub package_dir: &'a Path,
     pub memory_mb: u32,
@@ -110,22 +113,26 @@ impl Container {
         let memory = i64::from(spec.memory_mb) * 1024 * 1024;
         let body = ContainerCreateBody {
             image: Some(spec.image.to_string()),
-            cmd: Some(vec![
-                "python3".into(),
-                "-S".into(),
-                "-u".into(),
-                "/code/faaslab_server.py".into(),
-            ]),
+            cmd: Some(
+                std::iter::once(spec.runtime.container_program().to_string())
+                    .chain(
+                        spec.runtime
+                            .server_args(Path::new("/code"), spec.memory_mb)
+                            .into_iter()
+                            .map(|a| a.to_string_lossy().into_owned()),
+                    )
+                    .collect(),
+            ),
             env: Some(
                 vec![
                     "PATH=/usr/local/bin:/usr/bin:/bin".into(),
                     "LANG=C.UTF-8".into(),
-                    "PYTHONDONTWRITEBYTECODE=1".into(),
                     format!("FAASLAB_INSTANCE_ID={}", spec.instance_id),
                     "FAASLAB_CODE_DIR=/code".into(),
                     format!("FAASLAB_PORT={PORT}"),
                 ]
                 .into_iter()
+                .chain(spec.runtime.env().iter().map(|(k, v)| format!("{k}={v}")))
                 .chain(spec.env.iter().map(|(k, v)| format!("{k}={v}")))
                 .collect(),
             ),

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use bollard::Docker;
 
 use super::container::{Addressing, Container, ContainerSpec};
-use crate::providers::local_process::fill_from_reply;
+use crate::providers::local_process::{Runtime, fill_from_reply};
 use crate::providers::pool::{Deployed, Pool, Pooled};
 use crate::providers::{
     Function, FunctionConfig, Invocation, InvocationRequest, Trigger, TriggerKind,
@@ -92,6 +92,9 @@ impl DockerFunction {
 
     async fn start_container(&self) -> Result<Container, String> {
         let (package_dir, memory_mb, generation) = self.pool.start_params();
+        let language = self.pool.config().language;
+        let runtime = Runtime::of(&language)
+            .ok_or_else(|| format!("no local runtime for language `{language}`"))?;
         let n = self.next_instance.fetch_add(1, Ordering::Relaxed);
         let instance_id = format!(
             "{}-c{n}-{}",
@@ -104,6 +107,7 @@ impl DockerFunction {
             &s.docker,
             ContainerSpec {
                 instance_id,
+                runtime,
                 image: &s.run_image,
                 package_dir: &package_dir,
                 memory_mb,

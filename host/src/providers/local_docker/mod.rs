@@ -1,5 +1,6 @@
 //! `local-docker`: every function instance is a container of the run image (built by
-//! `faaslab images build`) running the local-process instance server, with the code
+//! `faaslab images build`) running the local-process instance server of the function's
+//! language (python3 or node, both in the run image), with the code
 //! package mounted read-only and the function memory as the container's memory limit.
 //! Containers carry labels (session, function) so shutdown removes exactly ours.
 
@@ -275,17 +276,12 @@ impl Provider for LocalDockerProvider {
         cache: &Cache,
         force_rebuild: bool,
     ) -> ProviderResult<CodePackage> {
-        let code_dir = benchmark.code_dir(&config.language);
-        if !code_dir.is_dir() {
-            return Err(ProviderError::NotFound(format!(
-                "{} has no {} implementation",
-                benchmark.id, config.language
-            )));
-        }
+        let (runtime, sources) = super::local_process::runtime_code(benchmark, &config.language)?;
         let docker = &self.settings.docker;
         images::require(docker, &self.images, true).await?;
         let image_id = images::image_id(docker, &self.images.build).await?;
-        docker::build::python_package_in_container(
+        docker::build::package_in_container(
+            runtime.language(),
             &docker::build::BuildImage {
                 docker,
                 image: &self.images.build,
@@ -293,8 +289,8 @@ impl Provider for LocalDockerProvider {
                 host_python: "python3",
             },
             &benchmark.id,
-            &crate::packaging::package_sources(benchmark, &config.language)?,
-            super::local_process::WRAPPER,
+            &sources,
+            runtime.wrapper(),
             &cache.packages_dir(NAME, &benchmark.id),
             force_rebuild,
         )

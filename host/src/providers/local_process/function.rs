@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::instance::{Instance, InstanceSpec};
+use super::runtime::Runtime;
 use crate::providers::pool::{Deployed, Pool, Pooled};
 use crate::providers::{
     Function, FunctionConfig, Invocation, InvocationRequest, Trigger, TriggerKind,
@@ -21,6 +22,8 @@ use crate::providers::{
 #[derive(Debug, Clone)]
 pub struct RuntimeSettings {
     pub python: PathBuf,
+    /// The Node.js binary, or why there is none (reported when a nodejs instance starts).
+    pub node: Result<PathBuf, String>,
     pub logs_dir: PathBuf,
     pub max_instances: u32,
     pub ready_timeout: Duration,
@@ -114,6 +117,13 @@ impl LocalFunction {
 
     async fn start_instance(&self) -> Result<Instance, String> {
         let (package_dir, memory_mb, generation) = self.pool.start_params();
+        let language = self.pool.config().language;
+        let runtime = Runtime::of(&language)
+            .ok_or_else(|| format!("no local runtime for language `{language}`"))?;
+        let program = match runtime {
+            Runtime::Python => &self.settings.python,
+            Runtime::Nodejs => self.settings.node.as_ref().map_err(Clone::clone)?,
+        };
         let n = self.next_instance.fetch_add(1, Ordering::Relaxed);
         let id = format!(
             "{}-i{n}-{}",
@@ -127,7 +137,8 @@ impl LocalFunction {
                 .join(&self.name)
                 .join(format!("{id}.log")),
             id,
-            python: &self.settings.python,
+            runtime,
+            program,
             package_dir: &package_dir,
             memory_mb,
             ready_timeout: self.settings.ready_timeout,

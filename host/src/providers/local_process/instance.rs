@@ -1,5 +1,5 @@
-//! One function instance: a Python server process holding a listening socket the host
-//! created (so there is no port race and readiness is one request), with its logs in
+//! One function instance: a server process (Python or Node.js, `runtime`) holding a
+//! listening socket the host created (so there is no port race and readiness is one request), with its logs in
 //! the run directory and its memory read from /proc.
 
 use std::net::SocketAddr;
@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::runtime::{MemoryRlimit, Runtime};
 use crate::providers::http_client::{HttpConnection, HttpError, HttpReply};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +34,9 @@ pub enum InstanceError {
 /// What an instance needs to start.
 pub struct InstanceSpec<'a> {
     pub id: String,
-    pub python: &'a Path,
+    pub runtime: Runtime,
+    /// The runtime's interpreter (python3 / node).
+    pub program: &'a Path,
     pub package_dir: &'a Path,
     pub memory_mb: u32,
     pub log_path: PathBuf,
@@ -68,25 +71,30 @@ impl Instance {
         }
         let log = std::fs::File::create(&spec.log_path).map_err(InstanceError::Spawn)?;
         let log_err = log.try_clone().map_err(InstanceError::Spawn)?;
-        let mut cmd = tokio::process::Command::new(spec.python);
-        // `-S`: no `site` — a function sees the standard library and its own `deps/`,
-        // not the interpreter's site-packages, and does not pay for their `.pth` files.
-        cmd.args(["-S", "-u"])
-            .arg(spec.package_dir.join("faaslab_server.py"))
+        // The process runs in the package: a relative path (a relative --cache-dir)
+        // would be resolved twice.
+        let package_dir = std::path::absolute(spec.package_dir).map_err(InstanceError::Spawn)?;
+        let package_dir = package_dir.as_path();
+        let mut cmd = tokio::process::Command::new(spec.program);
+        cmd.args(spec.runtime.server_args(package_dir, spec.memory_mb))
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("LANG", "C.UTF-8")
-            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .envs(spec.runtime.env().iter().copied())
             .env("FAASLAB_INSTANCE_ID", &spec.id)
-            .env("FAASLAB_CODE_DIR", spec.package_dir)
+            .env("FAASLAB_CODE_DIR", package_dir)
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
-            .current_dir(spec.package_dir)
+            .current_dir(package_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log_err))
             .kill_on_drop(true);
         let fd = listener.as_raw_fd();
         let memory_bytes = u64::from(spec.memory_mb) * 1024 * 1024;
+        let resource = match spec.runtime.memory_rlimit() {
+            MemoryRlimit::AddressSpace => libc::RLIMIT_AS,
+            MemoryRlimit::Data => libc::RLIMIT_DATA,
+        };
         // SAFETY: only async-signal-safe syscalls run between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
@@ -97,7 +105,7 @@ impl Instance {
                     rlim_cur: memory_bytes,
                     rlim_max: memory_bytes,
                 };
-                if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                if libc::setrlimit(resource, &limit) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 // The instance dies with the host, even on kill -9.

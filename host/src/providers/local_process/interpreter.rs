@@ -44,6 +44,15 @@ pub async fn resolve_python(python: &str, cache_root: Option<&Path>) -> Provider
     Ok(resolved)
 }
 
+/// The Node.js binary for nodejs instances (`platforms.local-process.node`), found now;
+/// a missing one is an error only when a nodejs instance is started.
+pub fn find_node(node: &str) -> Result<PathBuf, String> {
+    let program = find_program(node).ok_or_else(|| {
+        format!("`{node}` (platforms.local-process.node) was not found on PATH; install nodejs")
+    })?;
+    Ok(std::fs::canonicalize(&program).unwrap_or(program))
+}
+
 /// `python` as a path, or found on PATH like a shell would.
 fn find_program(python: &str) -> Option<PathBuf> {
     if python.contains('/') {

@@ -1,14 +1,16 @@
 //! `local-process`: every function instance is a local OS process running a small HTTP
-//! server (Python standard library) around the benchmark handler. The embedded default:
-//! needs nothing but python3.
+//! server (Python or Node.js standard library, by the function's language; `runtime`)
+//! around the benchmark handler. The embedded default: needs nothing but python3.
 
 mod function;
 mod instance;
 mod interpreter;
 mod report_log;
+mod runtime;
 
 pub(crate) use function::fill_from_reply;
 pub use function::{LocalFunction, RuntimeSettings};
+pub use runtime::{LANGUAGES, MemoryRlimit, Runtime, code_of as runtime_code};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -24,19 +26,10 @@ use super::{
 use crate::benchmarks::Benchmark;
 use crate::cache::{Cache, FunctionRecord};
 use crate::config::LocalProcessConfig;
-use crate::packaging::{CodePackage, WrapperFile, python_package};
+use crate::packaging::{CodePackage, code_package};
 use crate::storage::Storage;
 
 pub const NAME: &str = "local-process";
-
-pub(crate) const WRAPPER: &[WrapperFile] = &[
-    WrapperFile {
-        name: "faaslab_server.py",
-        content: include_bytes!("server.py"),
-    },
-    crate::storage::FUNCTION_CLIENT,
-    crate::nosql::FUNCTION_CLIENT,
-];
 
 pub struct LocalProcessProvider {
     settings: Arc<RuntimeSettings>,
@@ -61,6 +54,7 @@ impl LocalProcessProvider {
         Ok(Self {
             settings: Arc::new(RuntimeSettings {
                 python,
+                node: interpreter::find_node(&config.node),
                 logs_dir,
                 max_instances: config.max_instances,
                 ready_timeout: Duration::from_secs(config.ready_timeout_s),
@@ -118,17 +112,12 @@ impl Provider for LocalProcessProvider {
         cache: &Cache,
         force_rebuild: bool,
     ) -> ProviderResult<CodePackage> {
-        let code_dir = benchmark.code_dir(&config.language);
-        if !code_dir.is_dir() {
-            return Err(ProviderError::NotFound(format!(
-                "{} has no {} implementation",
-                benchmark.id, config.language
-            )));
-        }
-        python_package(
+        let (runtime, sources) = runtime_code(benchmark, &config.language)?;
+        code_package(
+            runtime.language(),
             &benchmark.id,
-            &crate::packaging::package_sources(benchmark, &config.language)?,
-            WRAPPER,
+            &sources,
+            runtime.wrapper(),
             &cache.packages_dir(NAME, &benchmark.id),
             &self.settings.python.display().to_string(),
             force_rebuild,
