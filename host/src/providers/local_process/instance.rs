@@ -98,7 +98,14 @@ impl Instance {
         // SAFETY: only async-signal-safe syscalls run between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
-                if libc::dup2(fd, 3) < 0 {
+                // dup2 onto itself keeps close-on-exec: when the listener already is
+                // descriptor 3, clear the flag instead, or the instance gets no socket.
+                let passed = if fd == 3 {
+                    libc::fcntl(3, libc::F_SETFD, 0)
+                } else {
+                    libc::dup2(fd, 3)
+                };
+                if passed < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 let limit = libc::rlimit {
