@@ -14,6 +14,8 @@ pub struct CleanupReport {
     pub objects: usize,
     pub bucket: Option<String>,
     pub role: Option<String>,
+    /// The ECR repository of container deployments (with its images).
+    pub repository: Option<String>,
 }
 
 /// Names of the functions whose name starts with `prefix`.
