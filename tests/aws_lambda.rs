@@ -795,6 +795,22 @@ async fn container_deployment_through_a_registry() {
         );
     }
 
+    // The image is a Lambda runtime: run as Lambda runs it (ENTRYPOINT + CMD, the
+    // Runtime API's address in AWS_LAMBDA_RUNTIME_API) against a Runtime API served
+    // here, it fetches an event, calls the handler and posts the reply.
+    let reply = run_image_once(
+        &image_uri,
+        r#"{"faaslab_request_id": "img-0", "event": {"sleep": 0}}"#,
+    )
+    .await;
+    assert_eq!(reply["request_id"], "img-0", "{reply}");
+    assert_eq!(reply["aws_request_id"], "rapid-1", "{reply}");
+    assert_eq!(
+        reply["output"]["slept_s"],
+        serde_json::json!(0.0),
+        "{reply}"
+    );
+
     // Update code: a new image under a new tag.
     let code_file = bench.code_dir("python").join("function.py");
     let text = std::fs::read_to_string(&code_file).unwrap();
@@ -848,4 +864,105 @@ async fn container_deployment_through_a_registry() {
             .await
             .is_err()
     );
+}
+
+/// Serve one event of the Lambda Runtime API on a free loopback port to a container of
+/// `image` (host network), and return the body it posts as the reply.
+async fn run_image_once(image: &str, event: &str) -> serde_json::Value {
+    use bollard::models::{ContainerCreateBody, HostConfig};
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let event = event.to_string();
+    let server = std::thread::spawn(move || {
+        // GET /runtime/invocation/next, then POST /runtime/invocation/<id>/response.
+        for _ in 0..2 {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let mut stream = stream;
+            if request_line.starts_with("GET /2018-06-01/runtime/invocation/next") {
+                write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: rapid-1\r\n\
+                     Lambda-Runtime-Deadline-Ms: 99999999999999\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{event}",
+                    event.len()
+                )
+                .unwrap();
+            } else {
+                assert!(
+                    request_line
+                        .starts_with("POST /2018-06-01/runtime/invocation/rapid-1/response"),
+                    "{request_line}"
+                );
+                write!(
+                    stream,
+                    "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                .unwrap();
+                return body;
+            }
+        }
+        unreachable!()
+    });
+    let docker = docker::connect().await.unwrap();
+    let id = docker
+        .create_container(
+            None::<bollard::query_parameters::CreateContainerOptions>,
+            ContainerCreateBody {
+                image: Some(image.to_string()),
+                env: Some(vec![format!("AWS_LAMBDA_RUNTIME_API=127.0.0.1:{port}")]),
+                host_config: Some(HostConfig {
+                    network_mode: Some("host".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    docker
+        .start_container(
+            &id,
+            None::<bollard::query_parameters::StartContainerOptions>,
+        )
+        .await
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !server.is_finished() && t0.elapsed() < std::time::Duration::from_secs(60) {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = docker
+        .remove_container(
+            &id,
+            Some(bollard::query_parameters::RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            }),
+        )
+        .await;
+    assert!(
+        server.is_finished(),
+        "the image did not post a reply within 60 s"
+    );
+    let body = server.join().unwrap();
+    serde_json::from_slice(&body)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body)))
 }
