@@ -855,6 +855,7 @@ async fn container_deployment_through_a_registry() {
     // Cleanup removes the repository with the function.
     let report = provider.cleanup().await.unwrap();
     assert_eq!(report.repository.as_deref(), Some(repository.as_str()));
+    assert_eq!(report.local_images, 2, "both tags built here are removed");
     assert!(report.functions.contains(&name));
     assert!(
         c.ecr

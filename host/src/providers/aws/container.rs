@@ -10,7 +10,7 @@
 use base64::Engine as _;
 use bollard::Docker;
 use bollard::auth::DockerCredentials;
-use bollard::query_parameters::PushImageOptions;
+use bollard::query_parameters::{ListImagesOptions, PushImageOptions, RemoveImageOptions};
 use futures_util::StreamExt;
 
 use super::clients::{Clients, sdk_failure};
@@ -219,4 +219,33 @@ pub async fn push(
     }
     tracing::info!(%image, "pushed the function image");
     Ok(())
+}
+
+/// Remove this machine's tags of the repository's images (built for pushing); returns
+/// how many.
+pub async fn remove_local_images(docker: &Docker, repository: &str) -> ProviderResult<usize> {
+    let images = docker
+        .list_images(Some(ListImagesOptions {
+            filters: Some(std::collections::HashMap::from([(
+                "label".to_string(),
+                vec![format!("{LABEL_PURPOSE}=lambda-function")],
+            )])),
+            ..Default::default()
+        }))
+        .await
+        .map_err(|e| DockerError::api("listing function images", e))?;
+    let mut removed = 0;
+    let ours = format!("/{repository}:");
+    for tag in images
+        .iter()
+        .flat_map(|i| i.repo_tags.iter())
+        .filter(|t| t.contains(&ours))
+    {
+        docker
+            .remove_image(tag, None::<RemoveImageOptions>, None)
+            .await
+            .map_err(|e| DockerError::api(format!("removing image {tag}"), e))?;
+        removed += 1;
+    }
+    Ok(removed)
 }

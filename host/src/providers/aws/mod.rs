@@ -352,6 +352,8 @@ impl AwsProvider {
         if container::delete_repository(&self.clients, &owned.repository).await? {
             report.repository = Some(owned.repository.clone());
         }
+        report.local_images =
+            container::remove_local_images(&self.docker, &owned.repository).await?;
         self.functions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
