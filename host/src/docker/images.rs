@@ -12,7 +12,7 @@ use bollard::Docker;
 use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::{
     CommitContainerOptions, CreateContainerOptions, CreateImageOptions, RemoveContainerOptions,
-    WaitContainerOptions,
+    UploadToContainerOptions, WaitContainerOptions,
 };
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
@@ -119,7 +119,7 @@ pub fn apt_mirror() -> Option<String> {
 }
 
 /// The recipe label of an image, or None when the image does not exist.
-async fn recipe_of(docker: &Docker, image: &str) -> Result<Option<String>, DockerError> {
+pub async fn recipe_of(docker: &Docker, image: &str) -> Result<Option<String>, DockerError> {
     match docker.inspect_image(image).await {
         Ok(info) => Ok(Some(
             info.config
@@ -223,7 +223,33 @@ pub async fn build(
             report.reused.push(image.clone());
             continue;
         }
-        commit_on_top(docker, set, image, purpose, check).await?;
+        let mut changes = labels(purpose, &set.recipe);
+        changes.extend([
+            "ENV PYTHONDONTWRITEBYTECODE=1".to_string(),
+            "ENV LANG=C.UTF-8".to_string(),
+            "CMD [\"python3\"]".to_string(),
+        ]);
+        commit_on_top(
+            docker,
+            CommitOnTop {
+                base: &set.base,
+                image,
+                upload: None,
+                cmd: vec!["sh".into(), "-c".into(), check.into()],
+                changes,
+                comment: format!("faaslab {purpose} image"),
+                failure: format!(
+                    "{} fails `{check}`: it needs python3{}",
+                    set.base,
+                    if purpose == "build" {
+                        " and pip"
+                    } else {
+                        " and node"
+                    }
+                ),
+            },
+        )
+        .await?;
         report.built.push(image.clone());
     }
     Ok(report)
@@ -370,14 +396,23 @@ async fn import(docker: &Docker, tar: &Path, image: &str, recipe: &str) -> Resul
     Ok(())
 }
 
-/// Run a check in a container of the base image and commit it as `image`.
-async fn commit_on_top(
-    docker: &Docker,
-    set: &ImageSet,
-    image: &str,
-    purpose: &str,
-    check: &str,
-) -> Result<(), DockerError> {
+/// A container of `base` that runs `cmd` and, when it exits 0, is committed as `image`
+/// with `changes` (Dockerfile instructions: LABEL, ENV, WORKDIR, ENTRYPOINT, CMD).
+pub struct CommitOnTop<'a> {
+    pub base: &'a str,
+    pub image: &'a str,
+    /// A tar archive unpacked into the given directory before `cmd` runs.
+    pub upload: Option<(&'a str, Vec<u8>)>,
+    pub cmd: Vec<String>,
+    pub changes: Vec<String>,
+    pub comment: String,
+    /// What a failing `cmd` means, for the error (the exit code follows it).
+    pub failure: String,
+}
+
+/// Create a container for `step`, run it, commit it, and remove the container.
+pub async fn commit_on_top(docker: &Docker, mut step: CommitOnTop<'_>) -> Result<(), DockerError> {
+    let upload = step.upload.take();
     let mut label_map = HashMap::new();
     label_map.insert(LABEL_MANAGED.to_string(), "true".to_string());
     label_map.insert(LABEL_PURPOSE.to_string(), "image-build".to_string());
@@ -385,63 +420,75 @@ async fn commit_on_top(
         .create_container(
             None::<CreateContainerOptions>,
             ContainerCreateBody {
-                image: Some(set.base.clone()),
-                cmd: Some(vec!["sh".into(), "-c".into(), check.into()]),
+                image: Some(step.base.to_string()),
+                cmd: Some(step.cmd.clone()),
                 labels: Some(label_map),
                 ..Default::default()
             },
         )
         .await
-        .map_err(|e| DockerError::api(format!("creating a container of {}", set.base), e))?;
+        .map_err(|e| DockerError::api(format!("creating a container of {}", step.base), e))?;
     let id = created.id;
     let result = async {
+        if let Some((dir, tar)) = upload {
+            docker
+                .upload_to_container(
+                    &id,
+                    Some(UploadToContainerOptions {
+                        path: dir.to_string(),
+                        ..Default::default()
+                    }),
+                    bollard::body_full(tar.into()),
+                )
+                .await
+                .map_err(|e| DockerError::api(format!("copying files into {dir}"), e))?;
+        }
         docker
             .start_container(
                 &id,
                 None::<bollard::query_parameters::StartContainerOptions>,
             )
             .await
-            .map_err(|e| DockerError::api("starting the image check", e))?;
+            .map_err(|e| DockerError::api(format!("starting a container for {}", step.image), e))?;
         let mut wait = docker.wait_container(&id, None::<WaitContainerOptions>);
         let mut code = 0;
         while let Some(item) = wait.next().await {
             match item {
                 Ok(r) => code = r.status_code,
                 Err(bollard::errors::Error::DockerContainerWaitError { code: c, .. }) => code = c,
-                Err(e) => return Err(DockerError::api("waiting for the image check", e)),
+                Err(e) => {
+                    return Err(DockerError::api(
+                        format!("waiting for the container of {}", step.image),
+                        e,
+                    ));
+                }
             }
         }
         if code != 0 {
             return Err(DockerError::Failed(format!(
-                "{} fails `{check}` (exit {code}): it needs python3{}",
-                set.base,
-                if purpose == "build" {
-                    " and pip"
-                } else {
-                    " and node"
-                }
+                "{} (exit {code})",
+                step.failure
             )));
         }
-        let (repo, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));
-        let mut changes = labels(purpose, &set.recipe);
-        changes.push("ENV PYTHONDONTWRITEBYTECODE=1".into());
-        changes.push("ENV LANG=C.UTF-8".into());
-        changes.push("CMD [\"python3\"]".into());
+        let (repo, tag) = step
+            .image
+            .rsplit_once(':')
+            .unwrap_or((step.image, "latest"));
         docker
             .commit_container(
                 CommitContainerOptions {
                     container: Some(id.clone()),
                     repo: Some(repo.to_string()),
                     tag: Some(tag.to_string()),
-                    changes: Some(changes.join("\n")),
-                    comment: Some(format!("faaslab {purpose} image")),
+                    changes: Some(step.changes.join("\n")),
+                    comment: Some(step.comment.clone()),
                     ..Default::default()
                 },
                 bollard::models::ContainerConfig::default(),
             )
             .await
-            .map_err(|e| DockerError::api(format!("committing {image}"), e))?;
-        tracing::info!(%image, "built");
+            .map_err(|e| DockerError::api(format!("committing {}", step.image), e))?;
+        tracing::info!(image = %step.image, "built");
         Ok(())
     }
     .await;

@@ -286,7 +286,7 @@ mod tests {
         code_package(
             "nodejs",
             "010.sleep",
-            code,
+            &list_tree(code).unwrap(),
             WRAPPER,
             packages,
             "python3",
@@ -336,7 +336,7 @@ mod tests {
         let python = code_package(
             "python",
             "010.sleep",
-            &code,
+            &list_tree(&code).unwrap(),
             WRAPPER,
             &packages,
             "python3",

@@ -14,6 +14,10 @@ pub struct CleanupReport {
     pub objects: usize,
     pub bucket: Option<String>,
     pub role: Option<String>,
+    /// The ECR repository of container deployments (with its images).
+    pub repository: Option<String>,
+    /// Tags of function images on this machine (made for pushing) removed.
+    pub local_images: usize,
 }
 
 /// Names of the functions whose name starts with `prefix`.

@@ -9,11 +9,13 @@ use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::ProvideCredentials;
 
 use super::config::AwsConfig;
+use super::emulator_logs::WholeMillis;
 use crate::providers::{ProviderError, ProviderResult};
 
 #[derive(Clone)]
 pub struct Clients {
     pub lambda: aws_sdk_lambda::Client,
+    pub ecr: aws_sdk_ecr::Client,
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
@@ -36,10 +38,16 @@ impl Clients {
         let s3_conf = aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(sdk.endpoint_url().is_some())
             .build();
+        // Emulators may answer with fractional log timestamps (emulator_logs.rs).
+        let mut logs_conf = aws_sdk_cloudwatchlogs::config::Builder::from(&sdk);
+        if sdk.endpoint_url().is_some() {
+            logs_conf = logs_conf.http_client(WholeMillis::new(https_client()));
+        }
         Self {
             lambda: aws_sdk_lambda::Client::new(&sdk),
+            ecr: aws_sdk_ecr::Client::new(&sdk),
             iam: aws_sdk_iam::Client::new(&sdk),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs_conf.build()),
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
             sts: aws_sdk_sts::Client::new(&sdk),
             sdk,
@@ -72,6 +80,17 @@ impl Clients {
         who.account
             .ok_or_else(|| ProviderError::Failed("STS GetCallerIdentity: no account".into()))
     }
+}
+
+/// The HTTPS client the SDK uses by default (hyper 1, rustls with aws-lc), made
+/// explicitly so that it can be wrapped.
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .build_https()
 }
 
 /// An SDK error as a provider error, with the service's own code and message.

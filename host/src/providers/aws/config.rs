@@ -71,6 +71,10 @@ pub struct AwsConfig {
     pub profile: Option<String>,
     #[serde(default = "default_deployment")]
     pub deployment: DeploymentKind,
+    /// `host[:port]` to push container images to instead of the ECR repository's own
+    /// registry (an emulator's stand-in); the function's ImageUri then names it.
+    #[serde(default)]
+    pub registry: Option<String>,
     /// Packages up to this size (bytes) go inline; larger ones through S3.
     #[serde(default = "default_direct_upload_limit")]
     pub direct_upload_limit: u64,
@@ -97,6 +101,7 @@ impl Default for AwsConfig {
             endpoint_url: None,
             profile: None,
             deployment: default_deployment(),
+            registry: None,
             direct_upload_limit: default_direct_upload_limit(),
             default_python_version: default_python_runtime(),
             role_arn: None,
@@ -127,6 +132,14 @@ impl AwsConfig {
             return Err((
                 "platforms.aws.endpoint_url",
                 format!("`{e}` must start with http:// or https://"),
+            ));
+        }
+        if let Some(r) = &self.registry
+            && (r.is_empty() || r.contains("://") || r.contains(char::is_whitespace))
+        {
+            return Err((
+                "platforms.aws.registry",
+                format!("`{r}` must be host[:port] without a scheme, e.g. 127.0.0.1:5000"),
             ));
         }
         if self.direct_upload_limit > DIRECT_UPLOAD_LIMIT {

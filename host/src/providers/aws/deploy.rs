@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Architecture as LambdaArch, Environment, FunctionCode, Runtime};
+use aws_sdk_lambda::types::{
+    Architecture as LambdaArch, Environment, FunctionCode, PackageType, Runtime,
+};
 
 use super::clients::{Clients, sdk_failure};
 use crate::providers::{Architecture, FunctionConfig, ProviderError, ProviderResult};
@@ -22,7 +24,12 @@ pub const OWNER_TAG: &str = "faaslab-resource-id";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeSource {
     Inline(Vec<u8>),
-    S3 { bucket: String, key: String },
+    S3 {
+        bucket: String,
+        key: String,
+    },
+    /// A container image (PackageType Image) by URI.
+    Image(String),
 }
 
 /// Everything a deployment needs besides the clients.
@@ -40,13 +47,8 @@ pub fn lambda_arch(arch: Architecture) -> LambdaArch {
     }
 }
 
-pub fn runtime(config: &FunctionConfig, default_version: &str) -> Runtime {
-    let version = if config.language_version.is_empty() {
-        default_version
-    } else {
-        &config.language_version
-    };
-    Runtime::from(format!("{}{version}", config.language).as_str())
+pub fn runtime(language: &str, version: &str) -> Runtime {
+    Runtime::from(format!("{language}{version}").as_str())
 }
 
 /// Inline bytes, or an upload to `bucket` under `<function>/<hash>.zip`.
@@ -78,16 +80,42 @@ pub async fn code_source(
     Ok(CodeSource::S3 { bucket, key })
 }
 
-fn function_code(source: &CodeSource) -> FunctionCode {
+/// The code fields CreateFunction (inside `FunctionCode`) and UpdateFunctionCode share:
+/// exactly one of the zip bytes, the S3 location or the image URI is set.
+#[derive(Default)]
+struct CodeFields {
+    zip_file: Option<Blob>,
+    s3_bucket: Option<String>,
+    s3_key: Option<String>,
+    image_uri: Option<String>,
+}
+
+fn code_fields(source: &CodeSource) -> CodeFields {
     match source {
-        CodeSource::Inline(bytes) => FunctionCode::builder()
-            .zip_file(Blob::new(bytes.clone()))
-            .build(),
-        CodeSource::S3 { bucket, key } => FunctionCode::builder()
-            .s3_bucket(bucket)
-            .s3_key(key)
-            .build(),
+        CodeSource::Inline(bytes) => CodeFields {
+            zip_file: Some(Blob::new(bytes.clone())),
+            ..Default::default()
+        },
+        CodeSource::S3 { bucket, key } => CodeFields {
+            s3_bucket: Some(bucket.clone()),
+            s3_key: Some(key.clone()),
+            ..Default::default()
+        },
+        CodeSource::Image(uri) => CodeFields {
+            image_uri: Some(uri.clone()),
+            ..Default::default()
+        },
     }
+}
+
+fn function_code(source: &CodeSource) -> FunctionCode {
+    let f = code_fields(source);
+    FunctionCode::builder()
+        .set_zip_file(f.zip_file)
+        .set_s3_bucket(f.s3_bucket)
+        .set_s3_key(f.s3_key)
+        .set_image_uri(f.image_uri)
+        .build()
 }
 
 fn environment(env: &HashMap<String, String>) -> Environment {
@@ -101,18 +129,25 @@ pub async fn create(
     target: &Target<'_>,
     source: &CodeSource,
     config: &FunctionConfig,
-    runtime: Runtime,
+    runtime: Option<Runtime>,
     env: &HashMap<String, String>,
 ) -> ProviderResult<String> {
+    // An image brings its runtime and handler (ENTRYPOINT / CMD).
+    let image = matches!(source, CodeSource::Image(_));
     let started = Instant::now();
     loop {
         let result = clients
             .lambda
             .create_function()
             .function_name(target.name)
-            .runtime(runtime.clone())
+            .package_type(if image {
+                PackageType::Image
+            } else {
+                PackageType::Zip
+            })
+            .set_runtime(runtime.clone())
+            .set_handler((!image).then(|| HANDLER.to_string()))
             .role(target.role_arn)
-            .handler(HANDLER)
             .code(function_code(source))
             .memory_size(config.memory_mb as i32)
             .timeout(config.timeout_s as i32)
@@ -153,16 +188,16 @@ pub async fn update_code(
     source: &CodeSource,
     arch: Architecture,
 ) -> ProviderResult<()> {
-    let request = clients
+    let f = code_fields(source);
+    clients
         .lambda
         .update_function_code()
         .function_name(target.name)
-        .architectures(lambda_arch(arch));
-    let request = match source {
-        CodeSource::Inline(bytes) => request.zip_file(Blob::new(bytes.clone())),
-        CodeSource::S3 { bucket, key } => request.s3_bucket(bucket).s3_key(key),
-    };
-    request
+        .architectures(lambda_arch(arch))
+        .set_zip_file(f.zip_file)
+        .set_s3_bucket(f.s3_bucket)
+        .set_s3_key(f.s3_key)
+        .set_image_uri(f.image_uri)
         .send()
         .await
         .map_err(|e| sdk_failure(&format!("Lambda UpdateFunctionCode {}", target.name), e))?;
@@ -173,7 +208,7 @@ pub async fn update_configuration(
     clients: &Clients,
     target: &Target<'_>,
     config: &FunctionConfig,
-    runtime: Runtime,
+    runtime: Option<Runtime>,
     env: &HashMap<String, String>,
 ) -> ProviderResult<()> {
     clients
@@ -182,7 +217,7 @@ pub async fn update_configuration(
         .function_name(target.name)
         .memory_size(config.memory_mb as i32)
         .timeout(config.timeout_s as i32)
-        .runtime(runtime)
+        .set_runtime(runtime)
         .environment(environment(env))
         .send()
         .await

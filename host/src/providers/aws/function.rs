@@ -120,6 +120,22 @@ fn envelope(request: &InvocationRequest) -> Result<Vec<u8>, String> {
     .map_err(|e| e.to_string())
 }
 
+/// The invocation record and the event body of a request (None, with the failure in
+/// the record, when the payload is not JSON).
+fn begin(request: &InvocationRequest) -> (Invocation, Option<Vec<u8>>) {
+    let mut inv = Invocation {
+        request_id: request.request_id.clone(),
+        ..Default::default()
+    };
+    match envelope(request) {
+        Ok(body) => (inv, Some(body)),
+        Err(e) => {
+            inv.failure = Some(e);
+            (inv, None)
+        }
+    }
+}
+
 /// Fill an invocation from the handler's reply; returns Lambda's request id.
 fn fill(inv: &mut Invocation, body: &[u8]) -> String {
     match serde_json::from_slice::<Reply>(body) {
@@ -163,16 +179,9 @@ impl Trigger for SdkTrigger {
     }
 
     async fn invoke(&self, request: InvocationRequest) -> Invocation {
-        let mut inv = Invocation {
-            request_id: request.request_id.clone(),
-            ..Default::default()
-        };
-        let body = match envelope(&request) {
-            Ok(b) => b,
-            Err(e) => {
-                inv.failure = Some(e);
-                return inv;
-            }
+        let (mut inv, body) = begin(&request);
+        let Some(body) = body else {
+            return inv;
         };
         let t0 = Instant::now();
         let result = self
@@ -240,16 +249,9 @@ impl Trigger for UrlTrigger {
     }
 
     async fn invoke(&self, request: InvocationRequest) -> Invocation {
-        let mut inv = Invocation {
-            request_id: request.request_id.clone(),
-            ..Default::default()
-        };
-        let body = match envelope(&request) {
-            Ok(b) => b,
-            Err(e) => {
-                inv.failure = Some(e);
-                return inv;
-            }
+        let (mut inv, body) = begin(&request);
+        let Some(body) = body else {
+            return inv;
         };
         let t0 = Instant::now();
         let response = self

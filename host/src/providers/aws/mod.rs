@@ -7,8 +7,10 @@
 mod cleanup;
 mod clients;
 pub mod config;
+pub mod container;
 mod deploy;
 pub mod emulator;
+pub mod emulator_logs;
 mod function;
 pub mod metrics;
 pub mod naming;
@@ -47,12 +49,21 @@ pub const NAME: &str = "aws";
 /// The environment variable whose change forces new sandboxes (enforce_cold_start).
 pub const COLD_START_VARIABLE: &str = "FAASLAB_COLD_START";
 
-const WRAPPER: &[WrapperFile] = &[
-    WrapperFile {
-        name: "faaslab_lambda.py",
-        content: include_bytes!("faaslab_lambda.py"),
-    },
+const HANDLER_FILE: WrapperFile = WrapperFile {
+    name: "faaslab_lambda.py",
+    content: include_bytes!("faaslab_lambda.py"),
+};
+
+const WRAPPER: &[WrapperFile] = &[HANDLER_FILE, crate::storage::FUNCTION_CLIENT];
+
+/// Container images also carry their Runtime API client (the entry point).
+const CONTAINER_WRAPPER: &[WrapperFile] = &[
+    HANDLER_FILE,
     crate::storage::FUNCTION_CLIENT,
+    WrapperFile {
+        name: "faaslab_runtime.py",
+        content: include_bytes!("faaslab_runtime.py"),
+    },
 ];
 
 /// What `initialize` found or created for the resource id.
@@ -63,6 +74,8 @@ struct Owned {
     /// The role faaslab manages (None: `role_arn` was configured).
     role_name: Option<String>,
     bucket: String,
+    /// The ECR repository of container deployments.
+    repository: String,
 }
 
 pub struct AwsProvider {
@@ -86,12 +99,6 @@ impl AwsProvider {
         config
             .validate()
             .map_err(|(field, msg)| ProviderError::Invalid(format!("{field}: {msg}")))?;
-        if config.deployment == DeploymentKind::Container {
-            return Err(ProviderError::Unsupported(
-                "platforms.aws.deployment `container` is not implemented yet (docs/aws.md); use `zip`"
-                    .into(),
-            ));
-        }
         let docker = docker::connect().await?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(900))
@@ -152,12 +159,18 @@ impl AwsProvider {
             .ok_or_else(|| ProviderError::NotFound(format!("function {name} on {NAME}")))
     }
 
+    /// The session's function of that name, with `f`'s state. A function adopted again
+    /// (each `get_function` of a cached one) stays the same object, so the triggers made
+    /// before keep filling the Lambda request ids `download_metrics` matches by.
     fn register(&self, f: AwsFunction) -> Arc<AwsFunction> {
+        let mut functions = self.functions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = functions.get(f.name()) {
+            let state = f.state();
+            known.update(|s| *s = state);
+            return known.clone();
+        }
         let f = Arc::new(f);
-        self.functions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(f.name().to_string(), f.clone());
+        functions.insert(f.name().to_string(), f.clone());
         f
     }
 
@@ -180,8 +193,19 @@ impl AwsProvider {
         }
     }
 
-    fn runtime(&self, config: &FunctionConfig) -> aws_sdk_lambda::types::Runtime {
-        deploy::runtime(config, &self.config.default_python_version)
+    /// The Python version of a function's runtime (the configured default when unset).
+    fn python_version<'a>(&'a self, config: &'a FunctionConfig) -> &'a str {
+        if config.language_version.is_empty() {
+            &self.config.default_python_version
+        } else {
+            &config.language_version
+        }
+    }
+
+    /// The managed runtime of zip functions (an image brings its own).
+    fn runtime(&self, config: &FunctionConfig) -> Option<aws_sdk_lambda::types::Runtime> {
+        (self.config.deployment == DeploymentKind::Zip)
+            .then(|| deploy::runtime(&config.language, self.python_version(config)))
     }
 
     async fn ensure_bucket(&self, bucket: &str) -> ProviderResult<String> {
@@ -211,8 +235,13 @@ impl AwsProvider {
         &self,
         package: &CodePackage,
         function: &str,
+        arch: Architecture,
         owned: &Owned,
     ) -> ProviderResult<deploy::CodeSource> {
+        if self.config.deployment == DeploymentKind::Container {
+            self.check_image_architecture(arch).await?;
+            return self.image_source(package, function, owned).await;
+        }
         let zip = package::ensure_zip(package)?;
         deploy::code_source(
             &self.clients,
@@ -223,6 +252,53 @@ impl AwsProvider {
             async || self.ensure_bucket(&owned.bucket).await,
         )
         .await
+    }
+
+    /// Images are built on the local-docker run image: only for its architecture.
+    async fn check_image_architecture(&self, arch: Architecture) -> ProviderResult<()> {
+        let base = &self.images.run;
+        let base_arch = self
+            .docker
+            .inspect_image(base)
+            .await
+            .map_err(|e| docker::DockerError::api(format!("inspecting image {base}"), e))?
+            .architecture
+            .unwrap_or_default();
+        let wanted = match arch {
+            Architecture::X86_64 => "amd64",
+            Architecture::Arm64 => "arm64",
+        };
+        if base_arch != wanted {
+            return Err(ProviderError::Unsupported(format!(
+                "function.architecture: container images are built on {base} ({base_arch}); \
+                 a {wanted} function needs platforms.aws.deployment `zip` or a {wanted} machine"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The package as an image in the resource id's ECR repository (or in
+    /// `platforms.aws.registry`), built on the local-docker run image.
+    async fn image_source(
+        &self,
+        package: &CodePackage,
+        function: &str,
+        owned: &Owned,
+    ) -> ProviderResult<deploy::CodeSource> {
+        let repository_uri =
+            container::ensure_repository(&self.clients, &owned.repository, &owned.resource_id)
+                .await?;
+        let (push_to, credentials) = match &self.config.registry {
+            Some(registry) => (format!("{registry}/{}", owned.repository), None),
+            None => (
+                repository_uri,
+                Some(container::registry_credentials(&self.clients).await?),
+            ),
+        };
+        let image = container::image_ref(&push_to, function, &package.hash);
+        container::build_image(&self.docker, &self.images.run, package, &image).await?;
+        container::push(&self.docker, &image, credentials).await?;
+        Ok(deploy::CodeSource::Image(image))
     }
 
     /// REPORT lines of requests made in a window, keyed by faaslab's request ids.
@@ -266,13 +342,18 @@ impl AwsProvider {
     /// role the resource id owns.
     pub async fn cleanup(&self) -> ProviderResult<CleanupReport> {
         let owned = self.owned()?;
-        let report = cleanup::cleanup(
+        let mut report = cleanup::cleanup(
             &self.clients,
             &owned.resource_id,
             &owned.bucket,
             owned.role_name.as_deref(),
         )
         .await?;
+        if container::delete_repository(&self.clients, &owned.repository).await? {
+            report.repository = Some(owned.repository.clone());
+        }
+        report.local_images =
+            container::remove_local_images(&self.docker, &owned.repository).await?;
         self.functions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -358,6 +439,7 @@ impl Provider for AwsProvider {
             role_arn,
             role_name,
             bucket: naming::code_bucket(rid, &account, &self.config.region),
+            repository: naming::repository(rid),
         };
         tracing::info!(account = %account, region = %self.config.region, role = %owned.role_arn, "aws provider ready");
         *self.owned.lock().unwrap_or_else(|e| e.into_inner()) = Some(owned);
@@ -386,6 +468,10 @@ impl Provider for AwsProvider {
         }
         images::require(&self.docker, &self.images, true).await?;
         let image_id = images::image_id(&self.docker, &self.images.build).await?;
+        // Zip packages run on Lambda's managed runtime: wheels for its architecture and
+        // Python. Images run the build image's own Python on its own architecture.
+        let target = (self.config.deployment == DeploymentKind::Zip)
+            .then(|| package::pip_target(config.architecture, self.python_version(config)));
         let package = docker::build::package_in_container(
             "python",
             &docker::build::BuildImage {
@@ -394,9 +480,13 @@ impl Provider for AwsProvider {
                 image_id: &image_id,
                 host_python: "python3",
             },
+            target.as_ref(),
             &benchmark.id,
             &crate::packaging::package_sources(benchmark, &config.language)?,
-            WRAPPER,
+            match self.config.deployment {
+                DeploymentKind::Zip => WRAPPER,
+                DeploymentKind::Container => CONTAINER_WRAPPER,
+            },
             &cache.packages_dir(
                 NAME,
                 &format!("{}-{}", benchmark.id, naming::arch_tag(config.architecture)),
@@ -404,7 +494,9 @@ impl Provider for AwsProvider {
             force_rebuild,
         )
         .await?;
-        package::ensure_zip(&package)?;
+        if self.config.deployment == DeploymentKind::Zip {
+            package::ensure_zip(&package)?;
+        }
         Ok(package)
     }
 
@@ -419,7 +511,9 @@ impl Provider for AwsProvider {
             .map_err(|(field, msg)| ProviderError::Invalid(format!("{field}: {msg}")))?;
         let owned = self.owned()?;
         let target = self.target(name, &owned);
-        let source = self.code_source(package, name, &owned).await?;
+        let source = self
+            .code_source(package, name, config.architecture, &owned)
+            .await?;
         let env = self.base_env();
         deploy::create(
             &self.clients,
@@ -490,7 +584,9 @@ impl Provider for AwsProvider {
         let f = self.function(function.name())?;
         let owned = self.owned()?;
         let target = self.target(f.name(), &owned);
-        let source = self.code_source(package, f.name(), &owned).await?;
+        let source = self
+            .code_source(package, f.name(), f.config().architecture, &owned)
+            .await?;
         deploy::update_code(&self.clients, &target, &source, f.config().architecture).await?;
         f.update(|s| s.code_hash = package.hash.clone());
         Ok(())
@@ -534,16 +630,11 @@ impl Provider for AwsProvider {
         benchmark: &Benchmark,
         config: &FunctionConfig,
     ) -> String {
-        let version = if config.language_version.is_empty() {
-            self.config.default_python_version.as_str()
-        } else {
-            config.language_version.as_str()
-        };
         naming::function_name(
             &resources.resource_id,
             &benchmark.id,
             &config.language,
-            version,
+            self.python_version(config),
             config.architecture,
             &self.config.region,
         )

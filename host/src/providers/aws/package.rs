@@ -7,8 +7,31 @@ use std::path::{Path, PathBuf};
 
 use zip::write::SimpleFileOptions;
 
+use crate::docker::build::PipTarget;
 use crate::packaging::{CodePackage, list_tree};
-use crate::providers::{ProviderError, ProviderResult};
+use crate::providers::{Architecture, ProviderError, ProviderResult};
+
+/// What requirements are installed for: the function's architecture and Python
+/// version, whatever the build machine is. Lambda's python3.12+ runtimes run on Amazon
+/// Linux 2023 (glibc 2.34), older ones on Amazon Linux 2 (glibc 2.26): manylinux2014
+/// (glibc 2.17) wheels fit all, manylinux_2_28 wheels only the newer runtimes.
+pub fn pip_target(arch: Architecture, python_version: &str) -> PipTarget {
+    let machine = match arch {
+        Architecture::X86_64 => "x86_64",
+        Architecture::Arm64 => "aarch64",
+    };
+    let mut platforms = vec![format!("manylinux2014_{machine}")];
+    let minor = python_version
+        .strip_prefix("3.")
+        .and_then(|m| m.parse::<u32>().ok());
+    if minor.is_some_and(|m| m >= 12) {
+        platforms.push(format!("manylinux_2_28_{machine}"));
+    }
+    PipTarget {
+        platforms,
+        python_version: python_version.to_string(),
+    }
+}
 
 /// Build leftovers that are not part of what Lambda runs.
 fn skipped(rel: &str) -> bool {
@@ -60,6 +83,18 @@ fn write_zip(dir: &Path, out: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wheels_follow_the_architecture_and_the_runtime() {
+        let arm = pip_target(Architecture::Arm64, "3.12");
+        assert_eq!(
+            arm.platforms,
+            ["manylinux2014_aarch64", "manylinux_2_28_aarch64"]
+        );
+        assert_eq!(arm.python_version, "3.12");
+        let old = pip_target(Architecture::X86_64, "3.11");
+        assert_eq!(old.platforms, ["manylinux2014_x86_64"]);
+    }
 
     #[test]
     fn zips_are_reproducible_and_skip_build_leftovers() {

@@ -288,6 +288,7 @@ impl Provider for LocalDockerProvider {
                 image_id: &image_id,
                 host_python: "python3",
             },
+            None,
             &benchmark.id,
             &sources,
             runtime.wrapper(),
