@@ -31,6 +31,9 @@ pub struct BuildImage<'a> {
     pub image_id: &'a str,
     /// Python on the host that fetches distributions for offline installation.
     pub host_python: &'a str,
+    /// Requirements as wheels for this platform (a cloud runtime's); None: the build
+    /// container's own.
+    pub pip_target: Option<&'a PipTarget>,
 }
 
 /// The package hash: language, sources (requirements included), wrapper, build image id.
@@ -83,7 +86,6 @@ impl PipTarget {
 pub async fn package_in_container(
     language: &str,
     build: &BuildImage<'_>,
-    target: Option<&PipTarget>,
     benchmark: &str,
     sources: &[(String, PathBuf)],
     wrapper: &[WrapperFile],
@@ -92,6 +94,7 @@ pub async fn package_in_container(
 ) -> ProviderResult<CodePackage> {
     let mut hash = package_hash(language, sources, wrapper, build.image_id)
         .map_err(|e| ProviderError::io(format!("hashing the sources of {benchmark}"), e))?;
+    let target = build.pip_target;
     if let Some(t) = target {
         hash = hex::encode(Sha256::digest(format!("{hash}|{:?}", t.args())));
     }

@@ -479,8 +479,8 @@ impl Provider for AwsProvider {
                 image: &self.images.build,
                 image_id: &image_id,
                 host_python: "python3",
+                pip_target: target.as_ref(),
             },
-            target.as_ref(),
             &benchmark.id,
             &crate::packaging::package_sources(benchmark, &config.language)?,
             match self.config.deployment {
