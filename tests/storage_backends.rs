@@ -213,7 +213,7 @@ fn function_side_s3_signatures_match_botocore() {
     );
     let out = std::process::Command::new(python)
         .arg(root.join("tests/reference/storage_sigv4.py"))
-        .arg(root.join("host/src/storage/faaslab_storage.py"))
+        .arg(root.join("host/src/storage/faaslab_storage_s3.py"))
         .output()
         .unwrap();
     assert!(

@@ -1,7 +1,7 @@
-"""Checks faaslab_storage.py's SigV4 signatures against botocore's (the reference
+"""Checks faaslab_storage_s3.py's SigV4 signatures against botocore's (the reference
 implementation; moto accepts unsigned requests, so the server tests cannot).
 
-usage: python storage_sigv4.py <path of faaslab_storage.py>   (botocore comes with moto)
+usage: python storage_sigv4.py <path of faaslab_storage_s3.py>   (botocore comes with moto)
 """
 
 import datetime
@@ -16,7 +16,7 @@ from botocore.credentials import Credentials
 NOW = datetime.datetime(2026, 11, 28, 12, 34, 56)
 botocore.auth.get_current_datetime = lambda: NOW
 
-spec = importlib.util.spec_from_file_location("faaslab_storage", sys.argv[1])
+spec = importlib.util.spec_from_file_location("faaslab_storage_s3", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 

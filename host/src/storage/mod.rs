@@ -33,6 +33,18 @@ pub const FUNCTION_CLIENT: crate::packaging::WrapperFile = crate::packaging::Wra
     content: include_bytes!("faaslab_storage.py"),
 };
 
+/// Its S3 backend, imported only by functions whose run uses S3.
+pub const FUNCTION_CLIENT_S3: crate::packaging::WrapperFile = crate::packaging::WrapperFile {
+    name: "faaslab_storage_s3.py",
+    content: include_bytes!("faaslab_storage_s3.py"),
+};
+
+/// Its GCS backend, imported only by functions whose run uses GCS.
+pub const FUNCTION_CLIENT_GCS: crate::packaging::WrapperFile = crate::packaging::WrapperFile {
+    name: "faaslab_storage_gcs.py",
+    content: include_bytes!("faaslab_storage_gcs.py"),
+};
+
 /// Failures of storage operations. Messages never contain credentials.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -54,12 +54,17 @@ const HANDLER_FILE: WrapperFile = WrapperFile {
     content: include_bytes!("faaslab_lambda.py"),
 };
 
-const WRAPPER: &[WrapperFile] = &[HANDLER_FILE, crate::storage::FUNCTION_CLIENT];
+const WRAPPER: &[WrapperFile] = &[
+    HANDLER_FILE,
+    crate::storage::FUNCTION_CLIENT,
+    crate::storage::FUNCTION_CLIENT_S3,
+];
 
 /// Container images also carry their Runtime API client (the entry point).
 const CONTAINER_WRAPPER: &[WrapperFile] = &[
     HANDLER_FILE,
     crate::storage::FUNCTION_CLIENT,
+    crate::storage::FUNCTION_CLIENT_S3,
     WrapperFile {
         name: "faaslab_runtime.py",
         content: include_bytes!("faaslab_runtime.py"),

@@ -28,6 +28,8 @@ const PYTHON_WRAPPER: &[WrapperFile] = &[
         content: include_bytes!("server.py"),
     },
     crate::storage::FUNCTION_CLIENT,
+    crate::storage::FUNCTION_CLIENT_S3,
+    crate::storage::FUNCTION_CLIENT_GCS,
     crate::nosql::FUNCTION_CLIENT,
 ];
 
