@@ -37,6 +37,7 @@ const NODE_BENCHMARKS: &[(&str, &str)] = &[
     ("120.uploader", "/sha256"),
     ("220.video-processing", "/video/frames"),
     ("311.compression", "/files"),
+    ("504.dna-visualisation", "/sha256"),
 ];
 
 fn shared_cache() -> PathBuf {

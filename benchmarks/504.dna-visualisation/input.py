@@ -34,7 +34,9 @@ def squiggle(seq):
 
 
 def digest(xs, ys):
-    text = ";".join(f"{x:g},{y:g}" for x, y in zip(xs, ys))
+    """sha256 of the points in half steps ("2x,2y;…"): every coordinate is a multiple
+    of 0.5, so these integers are exact in any language (a float format is not)."""
+    text = ";".join(f"{round(2 * x)},{round(2 * y)}" for x, y in zip(xs, ys))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

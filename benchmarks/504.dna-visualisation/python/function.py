@@ -21,7 +21,8 @@ def handler(event):
         for i, base in enumerate(seq.upper()):
             xs += [i + 0.5, i + 1.0]
             ys += [OFFSETS.get(base, 0.0), 0.0]
-        text = ";".join(f"{x:g},{y:g}" for x, y in zip(xs, ys))
+        # The points in half steps, exact integers (input.py's digest).
+        text = ";".join(f"{round(2 * x)},{round(2 * y)}" for x, y in zip(xs, ys))
         body = json.dumps({"x": xs, "y": ys}).encode()
     output_key = f"{event['bucket']['output']}/{key}.json"
     with m.phase("upload"):
